@@ -1,0 +1,1 @@
+"""Meter head-end API (/api/v1)."""

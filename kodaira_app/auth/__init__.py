@@ -1,0 +1,1 @@
+"""Accounts: sign-up, confirmation, login, logout, password reset."""

@@ -1,0 +1,1 @@
+"""お支払い実績 and 料金のお支払い: bills and payments."""

@@ -1,0 +1,1 @@
+"""Customer master: what the billing system knows, imported from CSV."""

@@ -1,0 +1,46 @@
+"""Languages, and which one a request is served in."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+
+# Each language named in itself, as the language switch shows it.
+LANGUAGES: dict[str, str] = {
+    "ja": "日本語",
+    "en": "English",
+    "zh_Hans": "简体中文",
+    "ko": "한국어",
+    "vi": "Tiếng Việt",
+}
+LANG_COOKIE = "lang"
+# Accept-Language tags that stand for a locale of ours.
+_ACCEPT_ALIASES = {"zh": "zh_Hans", "zh-CN": "zh_Hans", "zh-SG": "zh_Hans", "zh-Hans": "zh_Hans"}
+
+
+def normalize_locale(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = _ACCEPT_ALIASES.get(value, value)
+    return value if value in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """Cookie, then the account's choice, then Accept-Language, then Japanese."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = normalize_locale(request.cookies.get(LANG_COOKIE))
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale:
+        chosen = normalize_locale(current_user.locale)
+        if chosen:
+            return chosen
+    offered = list(LANGUAGES) + list(_ACCEPT_ALIASES)
+    best = request.accept_languages.best_match(offered, default="ja")
+    return normalize_locale(best) or "ja"
+
+
+def html_lang(locale: str) -> str:
+    """The BCP 47 tag for <html lang>."""
+    return {"zh_Hans": "zh-Hans"}.get(locale, locale)

@@ -1,0 +1,1 @@
+"""トップ, the public pages and the language switch."""

@@ -1,0 +1,56 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from kodaira_app.extensions import db
+from kodaira_app.i18n import LANG_COOKIE, LANGUAGES
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    from kodaira_app.contracts.queries import account_contracts, registrations_by_customer
+
+    contracts = account_contracts(current_user)
+    registrations = registrations_by_customer([c.id for c in contracts])
+    return render_template("main/top.html", contracts=contracts, registrations=registrations)
+
+
+@bp.get("/about")
+def about():
+    return render_template(
+        "main/about.html", window_hours=current_app.config["WATCH_WINDOW_HOURS"]
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target.rstrip("?") or url_for("main.index")
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    response = redirect(safe_next(request.args.get("next")))
+    if code not in LANGUAGES:
+        return response
+    response.set_cookie(
+        LANG_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    if current_user.is_authenticated and current_user.locale != code:
+        current_user.locale = code
+        db.session.commit()
+    return response

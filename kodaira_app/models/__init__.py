@@ -1,0 +1,26 @@
+"""All models, split by feature; importing this package registers every table."""
+
+from kodaira_app.models.accounts import Account, ThrottleEvent
+from kodaira_app.models.customers import Consent, ContractLink, Customer
+from kodaira_app.models.mail import OutboxMail
+from kodaira_app.models.readings import ApiToken, Reading, ReadingChange
+from kodaira_app.models.reports import Delivery, WindowEvaluation
+from kodaira_app.models.watch import WatchPause, WatchRecipient, WatchRegistration, WatchWindow
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "Consent",
+    "ContractLink",
+    "Customer",
+    "Delivery",
+    "OutboxMail",
+    "Reading",
+    "ReadingChange",
+    "ThrottleEvent",
+    "WatchPause",
+    "WatchRecipient",
+    "WatchRegistration",
+    "WatchWindow",
+    "WindowEvaluation",
+]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kodaira_app.extensions import db
+from kodaira_app.timeutil import UTCDateTime, utcnow
+
+
+class Reading(db.Model):
+    """Water used by one meter in one hour [hour_start, hour_start + 1 h).
+
+    Kept in decilitres (0.1 L, the meters' resolution) as an integer, so sums are exact.
+    """
+
+    __tablename__ = "readings"
+
+    meter_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hour_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    deciliters: Mapped[int] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def liters(self) -> float:
+        return self.deciliters / 10
+
+
+class ReadingChange(db.Model):
+    """An hour delivered again with another value: the old value is kept here."""
+
+    __tablename__ = "reading_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meter_id: Mapped[str] = mapped_column(String(32), index=True)
+    hour_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    old_deciliters: Mapped[int] = mapped_column()
+    new_deciliters: Mapped[int] = mapped_column()
+    source: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token of the meter head-end; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kodaira_app.extensions import db
+from kodaira_app.timeutil import UTCDateTime, utcnow
+
+
+class WindowEvaluation(db.Model):
+    """One window of one registration on one day, evaluated once by the tick."""
+
+    __tablename__ = "window_evaluations"
+    __table_args__ = (UniqueConstraint("registration_id", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("watch_registrations.id"))
+    window_id: Mapped[int] = mapped_column(ForeignKey("watch_windows.id"), index=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # used / none / missing / partial / paused / missed
+    status: Mapped[str] = mapped_column(String(16))
+    deciliters: Mapped[int | None] = mapped_column()
+    hours_expected: Mapped[int] = mapped_column()
+    hours_received: Mapped[int] = mapped_column()
+    missing_hours: Mapped[list] = mapped_column(JSON, default=list)
+    usual_deciliters: Mapped[int | None] = mapped_column()
+    late: Mapped[bool] = mapped_column(default=False)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set once the follow-up with the complete figure has been written.
+    followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="evaluation")
+
+
+class Delivery(db.Model):
+    """One mail to one recipient about one evaluated window. Sent at most once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "recipient_id", "kind"),
+        Index("ix_deliveries_status_queued", "status", "queued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("window_evaluations.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("watch_recipients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="report")  # report / followup
+    # pending / sending / sent / failed / missed / paused / stopped
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # After a temporary failure: when the sweeper may try again.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mails.id"))
+
+    evaluation: Mapped[WindowEvaluation] = relationship(back_populates="deliveries")

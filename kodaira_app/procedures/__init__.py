@@ -1,0 +1,1 @@
+"""各種お手続き: the menu of procedures and the account procedures."""

@@ -1,0 +1,1 @@
+"""Meter readings in: CSV import and the API."""

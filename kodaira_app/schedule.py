@@ -1,0 +1,22 @@
+"""The periodic jobs, in one list, each with a deterministic id.
+
+Every periodic job is database-driven and idempotent: a duplicate trigger (two worker
+processes, a restart) does nothing twice, and a missed one is made up by the next.
+"""
+
+from __future__ import annotations
+
+from kodaira_app.jobs import enqueue_now
+from kodaira_app.timeutil import utcnow
+
+# (id, dotted function, queue)
+PERIODIC_JOBS: list[tuple[str, str, str]] = [
+    ("mail-sweep", "kodaira_app.mailer.jobs.sweep", "mail"),
+]
+
+
+def run_periodic() -> None:
+    """Enqueue every periodic job once for the current minute."""
+    minute = utcnow().strftime("%Y%m%d%H%M")
+    for job_id, func, queue in PERIODIC_JOBS:
+        enqueue_now(func, queue=queue, job_id=f"{job_id}-{minute}", unique=True)

@@ -1,0 +1,1 @@
+"""ご利用実績: usage history."""

@@ -1,0 +1,1 @@
+"""見守りサービス: registration, change, 解除, pause, recipients."""

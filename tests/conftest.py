@@ -1,0 +1,122 @@
+"""Fixtures in the flaskr style, on real parts.
+
+TEST_DB=sqlite (default): a fresh SQLite file per test and the embedded queue (fakeredis).
+TEST_DB=postgres: a database of its own for this run on the local PostgreSQL server (or
+TEST_DATABASE_URL), emptied after each test, and the real Redis at TEST_REDIS_URL.
+Mail always goes to a real SMTP server on loopback and is parsed back (`smtp`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+from tests.support import database, mailbox
+from tests.support.accounts import AuthActions
+from tests.support.jobs import run_jobs as _run_jobs
+
+TEST_DB = os.environ.get("TEST_DB", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory):
+    """A migrated database to start every test from."""
+    if TEST_DB == "postgres":
+        url = database.create_postgres_database()
+        database.upgrade(url)
+        yield url
+        database.drop_postgres_database(url)
+    else:
+        path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        url = f"sqlite:///{path}"
+        database.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def database_url(db_template, tmp_path):
+    if TEST_DB == "postgres":
+        yield db_template
+        database.truncate_all(db_template)
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(db_template.removeprefix("sqlite:///"), path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = mailbox.SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture
+def app_config(database_url, smtp_server):
+    """Settings of the app under test; a test may change them before using `app`."""
+    return {
+        "APP_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        if TEST_DB == "postgres"
+        else "",
+        "QUEUE_PREFIX": f"kodaira-test-{uuid.uuid4().hex[:12]}",
+        "MAIL_SERVER": smtp_server.host,
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_TIMEOUT": 5,
+        "APP_BASE_URL": "http://localhost",
+        "PASSWORD_HASH_METHOD": "scrypt:16384:8:1",
+        "RATELIMIT_ENABLED": True,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    from kodaira_app import create_app
+    from kodaira_app.extensions import db
+
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    database.clear_queues(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def auth(client, app):
+    return AuthActions(client, app)
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Work every queued job with a burst worker, as `python worker.py --burst` would."""
+
+    def run(**kwargs):
+        return _run_jobs(app, **kwargs)
+
+    return run

@@ -1,0 +1,59 @@
+"""The shell every page shares: header, navigation, headers, cookies."""
+
+from bs4 import BeautifulSoup
+
+from tests.support.accounts import make_account
+
+
+def page(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_public_page_shows_app_name_and_security_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    soup = page(response)
+    assert soup.select_one(".app-name").get_text(strip=True) == "小平町水道アプリ"
+    assert soup.html["lang"] == "ja"
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_about_page_has_the_four_notes(client):
+    soup = page(client.get("/about"))
+    notes = [li.get_text(strip=True) for li in soup.select("ul.notes li")]
+    assert len(notes) == 4
+    assert notes[0].startswith("※ 「見守りサービス」は見守られる方の水の使用量")
+    assert "水道スマートメーターが設置された水栓でのみ" in notes[1]
+
+
+def test_pages_behind_login_redirect_to_login(client):
+    for path in ("/contracts", "/usage", "/payments", "/pay", "/procedures", "/watch"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert "/login" in response.headers["Location"]
+
+
+def test_language_switch_sets_cookie_and_stays_on_site(client):
+    response = client.get("/lang/en?next=https://evil.example/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+
+
+def test_unknown_language_is_ignored(client):
+    response = client.get("/lang/xx?next=/about")
+    assert response.headers["Location"] == "/about"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_closed_account_session_is_not_loaded(app):
+    from kodaira_app.web import load_account
+
+    account = make_account()
+    assert load_account(account.get_id()) is not None
+    assert load_account(f"{account.id}:{account.session_version + 1}") is None
+    assert load_account("nonsense") is None

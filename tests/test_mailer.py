@@ -1,0 +1,84 @@
+"""Every mail goes through the outbox: sent over SMTP, or kept and logged without one."""
+
+from kodaira_app.extensions import db
+from kodaira_app.mailer.jobs import send_outbox, sweep
+from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.models import OutboxMail
+from tests.support.mailbox import text_body
+
+
+def queue_test_mail(to="child@example.com", name="小平 花子"):
+    row = queue_mail(to=to, kind="test", template="test", locale="ja", name=name)
+    db.session.commit()
+    return row
+
+
+def test_mail_is_sent_once_over_smtp_after_commit(app, smtp, run_jobs):
+    row = queue_test_mail()
+    run_jobs()
+    [message] = smtp.messages
+    assert message["Subject"] == "テストメール 小平 花子 様"
+    assert message["To"] == "child@example.com"
+    assert "小平 花子 様" in text_body(message)
+    db.session.refresh(row)
+    assert row.status == "sent" and row.attempts == 1
+    assert row.message_id == message["Message-ID"]
+    # The same job delivered again (RQ is at-least-once) sends nothing more.
+    assert send_outbox(row.id) == "not claimed"
+    assert len(smtp.messages) == 1
+
+
+def test_lines_stay_within_rfc_limits(app, smtp, run_jobs):
+    queue_test_mail(name="長" * 600)
+    run_jobs()
+    raw = smtp.raw[0]
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert b"=?utf-8?" in raw.lower()  # the Japanese subject is RFC 2047 encoded
+
+
+def test_without_smtp_server_mail_is_kept_in_outbox(app, smtp, run_jobs, caplog):
+    caplog.set_level("INFO", logger="kodaira_app.mailer.jobs")
+    app.config["MAIL_SUPPRESS_SEND"] = True
+    row = queue_test_mail()
+    run_jobs()
+    db.session.refresh(row)
+    assert row.status == "kept"
+    assert smtp.messages == []
+    assert "mail kept in outbox" in caplog.text
+
+
+def test_rolled_back_mail_is_never_enqueued(app, smtp, run_jobs):
+    queue_mail(to="a@example.com", kind="test", template="test", locale="ja", name="x")
+    db.session.rollback()
+    run_jobs()
+    assert smtp.messages == []
+    assert db.session.query(OutboxMail).count() == 0
+
+
+def test_temporary_failure_is_retried_then_sent(app, smtp, run_jobs):
+    from datetime import timedelta
+
+    smtp.refuse_rcpt = "451 4.3.0 try again later"
+    row = queue_test_mail()
+    run_jobs()
+    db.session.refresh(row)
+    assert row.status == "queued" and row.attempts == 1
+    assert "451" in row.last_error
+    smtp.refuse_rcpt = None
+    row.next_attempt_at = row.next_attempt_at - timedelta(hours=1)
+    db.session.commit()
+    assert sweep() == 1
+    run_jobs()
+    db.session.refresh(row)
+    assert row.status == "sent" and row.attempts == 2
+    assert len(smtp.messages) == 1
+
+
+def test_permanent_failure_is_marked_failed_with_error(app, smtp, run_jobs):
+    smtp.refuse_rcpt = "550 5.1.1 no such user"
+    row = queue_test_mail()
+    run_jobs()
+    db.session.refresh(row)
+    assert row.status == "failed"
+    assert "550" in row.last_error
+    assert sweep() == 0

@@ -1,0 +1,17 @@
+"""WSGI entry point: `gunicorn wsgi:app`. `python wsgi.py` serves for development."""
+
+import logging
+import os
+
+from kodaira_app import create_app
+
+logging.basicConfig(level=logging.INFO)
+app = create_app()
+
+if __name__ == "__main__":
+    if not app.config["REDIS_URL"] or app.config["EMBEDDED_WORKER"]:
+        # Embedded mode: the queue is worked in this process, so exactly one process runs it.
+        from kodaira_app.jobs import start_embedded_worker
+
+        start_embedded_worker(app)
+    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")), use_reloader=False)
