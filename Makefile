@@ -52,6 +52,9 @@ lint: install
 
 # Regenerates the initial migration from the models (before the first deployment only).
 migration: install
+	@exec 9>/tmp/kodaira-migration.lock && flock 9 && $(MAKE) --no-print-directory migration-unlocked
+
+migration-unlocked:
 	rm -f migrations/versions/*.py instance/migration-scratch.sqlite3
 	mkdir -p instance
 	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite3 $(BIN)/flask db migrate -m "initial schema" --rev-id 0001

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
+
+# module:attribute of each click group, one per feature.
+COMMAND_GROUPS = [
+    "kodaira_app.customers.cli:customers_cli",
+    "kodaira_app.demo.cli:demo_cli",
+    "kodaira_app.readings.cli:readings_cli",
+    "kodaira_app.api.cli:api_token_cli",
+    "kodaira_app.reports.cli:reports_cli",
+    "kodaira_app.billing.cli:billing_cli",
+    "kodaira_app.staff.cli:staff_cli",
+    "kodaira_app.translate:translate_cli",
+]
 
 
 def register_cli(app: Flask) -> None:
-    from kodaira_app.customers.cli import customers_cli
-    from kodaira_app.demo.cli import demo_cli
-
-    for group in (customers_cli, demo_cli):
-        app.cli.add_command(group)
+    for spec in COMMAND_GROUPS:
+        module, _, name = spec.partition(":")
+        app.cli.add_command(getattr(import_module(module), name))

@@ -61,6 +61,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "APP_ENV": app_env,
         "TESTING": app_env == "testing",
         "SECRET_KEY": secret,
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SQLALCHEMY_DATABASE_URI": _database_url(env),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),

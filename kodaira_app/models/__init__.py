@@ -1,5 +1,6 @@
 """All models, split by feature; importing this package registers every table."""
 
+from kodaira_app.models import billing, staff  # noqa: F401  (their tables register here)
 from kodaira_app.models.accounts import Account, ThrottleEvent
 from kodaira_app.models.customers import Consent, ContractLink, Customer
 from kodaira_app.models.mail import OutboxMail

@@ -36,8 +36,13 @@ class AuthActions:
         return self._client.post("/logout")
 
     def signed_in(self, email: str = "taro@example.com", password: str = DEFAULT_PASSWORD):
-        """An account that exists, confirmed, and is logged in on the test client."""
+        """An account that exists, confirmed, and is logged in on the test client.
+
+        Sets the Flask-Login session directly, so that feature tests do not depend on
+        the login form (which tests/test_auth.py covers).
+        """
         account = make_account(email, password)
-        response = self.login(email, password)
-        assert response.status_code == 302, "login did not redirect"
+        with self._client.session_transaction() as session:
+            session["_user_id"] = account.get_id()
+            session["_fresh"] = True
         return account

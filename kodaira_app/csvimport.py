@@ -1,0 +1,71 @@
+"""Reading the CSV files that come from outside the app (customers, readings, billing).
+
+Every importer reports each bad row with its line number and reason and keeps the good
+rows; files are read as a stream, so a large file takes constant memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+
+class RowError(ValueError):
+    """A row that cannot be imported; the message is shown to the person importing."""
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class HeaderError(ValueError):
+    """The file's header is not the one the format requires."""
+
+
+def text_stream(stream: IO) -> IO[str]:
+    """A text stream over `stream` (bytes or text), UTF-8 with or without a BOM."""
+    if isinstance(stream, io.TextIOBase):
+        return stream
+    return codecs.getreader("utf-8-sig")(stream, errors="strict")
+
+
+def read_rows(stream: IO, header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) for each data row; raise HeaderError for a wrong header.
+
+    Line numbers count physical lines from 1 (the header), as an editor shows them.
+    """
+    reader = csv.reader(text_stream(stream))
+    try:
+        first = next(reader)
+    except StopIteration:
+        raise HeaderError("the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise HeaderError("the file is not UTF-8") from exc
+    got = [name.strip().lstrip("\ufeff") for name in first]
+    if got != header:
+        raise HeaderError(f"the header must be {','.join(header)} (found {','.join(got)})")
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise HeaderError(f"line {line}: the file cannot be read: {exc}") from exc
+        if not values or all(not v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            yield line, {"__error__": f"{len(values)} columns, expected {len(header)}"}
+            continue
+        yield line, {name: value.strip() for name, value in zip(header, values, strict=True)}

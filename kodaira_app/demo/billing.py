@@ -1,0 +1,5 @@
+"""Demo data: billing."""
+
+
+def load(echo) -> None:
+    """Not built yet."""

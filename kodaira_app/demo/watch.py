@@ -1,0 +1,5 @@
+"""Demo data: watch."""
+
+
+def load(echo) -> None:
+    """Not built yet."""

@@ -1,0 +1,1 @@
+"""Bills and payments as the billing system knows them."""

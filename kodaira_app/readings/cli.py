@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+readings_cli = AppGroup("readings", help="Meter readings (hourly litres per meter).")

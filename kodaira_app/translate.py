@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+translate_cli = AppGroup("translate", help="Message catalogs (pybabel extract/update/compile).")
