@@ -10,7 +10,7 @@ app = create_app()
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not app.config["REDIS_URL"] or app.config["EMBEDDED_WORKER"]:
-        # Embedded mode: the queue is worked in this process, so exactly one process runs it.
+        # Embedded mode: this one process works the queue.
         from kodaira_app.jobs import start_embedded_worker
 
         start_embedded_worker(app)
