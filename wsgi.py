@@ -8,7 +8,7 @@ from kodaira_app import create_app
 app = create_app()
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if not app.config["REDIS_URL"] or app.config["EMBEDDED_WORKER"]:
         # Embedded mode: this one process works the queue.
         from kodaira_app.jobs import start_embedded_worker
