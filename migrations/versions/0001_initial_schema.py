@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:07:26.244301
+Create Date: 2026-11-25 17:11:30.503671
 
 """
 from alembic import op
@@ -97,6 +97,20 @@ def upgrade():
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('meter_id', 'hour_start', name=op.f('pk_readings'))
     )
+    op.create_table('staff_users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('totp_secret', sa.String(length=64), nullable=False),
+    sa.Column('totp_confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_users')),
+    sa.UniqueConstraint('email', name=op.f('uq_staff_users_email'))
+    )
     op.create_table('throttle_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=32), nullable=False),
@@ -106,6 +120,25 @@ def upgrade():
     )
     with op.batch_alter_table('throttle_events', schema=None) as batch_op:
         batch_op.create_index('ix_throttle_events_scope_key_at', ['scope', 'key', 'created_at'], unique=False)
+
+    op.create_table('audit_logs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('staff_email', sa.String(length=254), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('target_type', sa.String(length=32), nullable=True),
+    sa.Column('target_id', sa.String(length=64), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], name=op.f('fk_audit_logs_staff_id_staff_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_logs'))
+    )
+    with op.batch_alter_table('audit_logs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_logs_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_logs_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_logs_staff_id'), ['staff_id'], unique=False)
+        batch_op.create_index('ix_audit_logs_target', ['target_type', 'target_id'], unique=False)
 
     op.create_table('consents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -290,10 +323,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consents_account_id'))
 
     op.drop_table('consents')
+    with op.batch_alter_table('audit_logs', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_logs_target')
+        batch_op.drop_index(batch_op.f('ix_audit_logs_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_logs_created_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_logs_action'))
+
+    op.drop_table('audit_logs')
     with op.batch_alter_table('throttle_events', schema=None) as batch_op:
         batch_op.drop_index('ix_throttle_events_scope_key_at')
 
     op.drop_table('throttle_events')
+    op.drop_table('staff_users')
     op.drop_table('readings')
     with op.batch_alter_table('reading_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reading_changes_meter_id'))
