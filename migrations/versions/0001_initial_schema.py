@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:11:30.503671
+Create Date: 2026-11-25 17:11:56.749853
 
 """
 from alembic import op
@@ -140,6 +140,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_logs_staff_id'), ['staff_id'], unique=False)
         batch_op.create_index('ix_audit_logs_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('bills',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('reading_date', sa.Date(), nullable=False),
+    sa.Column('meter_reading', sa.Integer(), nullable=False),
+    sa.Column('usage_m3', sa.Integer(), nullable=False),
+    sa.Column('water_charge', sa.Integer(), nullable=False),
+    sa.Column('sewer_charge', sa.Integer(), nullable=False),
+    sa.Column('tax', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.Column('payment_method', sa.String(length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_bills_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bills')),
+    sa.UniqueConstraint('customer_id', 'period_start', name=op.f('uq_bills_customer_id_period_start'))
+    )
+    with op.batch_alter_table('bills', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bills_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('consents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -168,6 +192,32 @@ def upgrade():
     )
     with op.batch_alter_table('contract_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_links_account_id'), ['account_id'], unique=False)
+
+    op.create_table('direct_debit_applications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('bank_name', sa.String(length=50), nullable=False),
+    sa.Column('branch_name', sa.String(length=50), nullable=False),
+    sa.Column('account_type', sa.String(length=8), nullable=False),
+    sa.Column('account_number_last4', sa.String(length=4), nullable=False),
+    sa.Column('account_number_masked', sa.String(length=16), nullable=False),
+    sa.Column('account_holder_kana', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('request_key', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('processed_by', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_direct_debit_applications_account_id_accounts')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_direct_debit_applications_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_direct_debit_applications')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_direct_debit_applications_request_key'))
+    )
+    with op.batch_alter_table('direct_debit_applications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_direct_debit_applications_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_direct_debit_applications_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_direct_debit_applications_status_created', ['status', 'created_at'], unique=False)
 
     op.create_table('watch_registrations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -314,6 +364,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_watch_registrations_account_id'))
 
     op.drop_table('watch_registrations')
+    with op.batch_alter_table('direct_debit_applications', schema=None) as batch_op:
+        batch_op.drop_index('ix_direct_debit_applications_status_created')
+        batch_op.drop_index(batch_op.f('ix_direct_debit_applications_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_direct_debit_applications_account_id'))
+
+    op.drop_table('direct_debit_applications')
     with op.batch_alter_table('contract_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_links_account_id'))
 
@@ -323,6 +379,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consents_account_id'))
 
     op.drop_table('consents')
+    with op.batch_alter_table('bills', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bills_customer_id'))
+
+    op.drop_table('bills')
     with op.batch_alter_table('audit_logs', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_logs_target')
         batch_op.drop_index(batch_op.f('ix_audit_logs_staff_id'))
