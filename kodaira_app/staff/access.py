@@ -1,0 +1,140 @@
+"""Who is at the staff console: the staff session, its idle timeout, and the gates.
+
+The resident's login (Flask-Login's current_user) plays no part here: the staff member's
+id lives in the session under its own key, so a resident's session never opens a staff
+page, and a staff login never signs anyone in as a resident.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from datetime import timedelta
+
+from flask import abort, current_app, g, request, session
+from sqlalchemy import func, select
+
+from kodaira_app.extensions import db
+from kodaira_app.models import ThrottleEvent
+from kodaira_app.models.staff import StaffUser
+from kodaira_app.timeutil import utcnow
+
+STAFF_KEY = "staff_id"
+SEEN_KEY = "staff_seen"
+PENDING_KEY = "staff_pending"  # password accepted, code not yet
+PENDING_SECONDS = 300
+
+THROTTLE_SCOPE = "staff-login"
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+
+def idle_limit_seconds() -> int:
+    return int(current_app.config.get("STAFF_IDLE_MINUTES", 30)) * 60
+
+
+def current_staff() -> StaffUser | None:
+    """The staff member of this request, loaded once by `load_staff`."""
+    return g.get("staff")
+
+
+def load_staff() -> str | None:
+    """Put the session's staff member on `g`; "expired" when the idle timeout ended it."""
+    g.staff = None
+    staff_id = session.get(STAFF_KEY)
+    if staff_id is None:
+        return None
+    seen = session.get(SEEN_KEY, 0)
+    if time.time() - seen > idle_limit_seconds():
+        end_staff_session()
+        return "expired"
+    staff = db.session.get(StaffUser, staff_id)
+    if staff is None or staff.disabled_at is not None:
+        end_staff_session()
+        return None
+    session[SEEN_KEY] = int(time.time())
+    g.staff = staff
+    return None
+
+
+def start_staff_session(staff: StaffUser) -> None:
+    session.pop(PENDING_KEY, None)
+    session[STAFF_KEY] = staff.id
+    session[SEEN_KEY] = int(time.time())
+    staff.last_login_at = utcnow()
+
+
+def end_staff_session() -> None:
+    for key in (STAFF_KEY, SEEN_KEY, PENDING_KEY):
+        session.pop(key, None)
+
+
+def set_pending(staff: StaffUser) -> None:
+    session[PENDING_KEY] = {"id": staff.id, "at": int(time.time())}
+
+
+def pending_staff() -> StaffUser | None:
+    """The staff member whose password was accepted a moment ago and who owes a code."""
+    pending = session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    staff = db.session.get(StaffUser, pending["id"])
+    if staff is None or staff.disabled_at is not None:
+        session.pop(PENDING_KEY, None)
+        return None
+    return staff
+
+
+def staff_required(view):
+    """Anyone but a signed-in staff member gets 404: the console does not exist for them."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_staff() is None:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        staff = current_staff()
+        if staff is None or not staff.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+# --- throttling of failed logins -------------------------------------------------------
+
+
+def _throttle_keys(email: str) -> list[tuple[str, int]]:
+    return [
+        (f"email:{email.strip().lower()}", MAX_FAILURES_PER_EMAIL),
+        (f"ip:{request.remote_addr or '-'}", MAX_FAILURES_PER_ADDRESS),
+    ]
+
+
+def login_throttled(email: str) -> bool:
+    since = utcnow() - THROTTLE_WINDOW
+    for key, limit in _throttle_keys(email):
+        count = db.session.scalar(
+            select(func.count(ThrottleEvent.id)).where(
+                ThrottleEvent.scope == THROTTLE_SCOPE,
+                ThrottleEvent.key == key,
+                ThrottleEvent.created_at >= since,
+            )
+        )
+        if count >= limit:
+            return True
+    return False
+
+
+def record_login_failure(email: str) -> None:
+    for key, _limit in _throttle_keys(email):
+        db.session.add(ThrottleEvent(scope=THROTTLE_SCOPE, key=key))

@@ -1,0 +1,98 @@
+"""Forms of the staff console."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+
+from kodaira_app.staff.queries import customer_number_digits
+
+REQUIRED = _l("入力してください。")
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        _l("メールアドレス"),
+        validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。"))],
+    )
+    password = PasswordField(_l("パスワード"), validators=[DataRequired(REQUIRED)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("確認コード（6桁）"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("6桁の数字を入力してください。")),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A submit-only form: a button with its CSRF token."""
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search
+
+    q = StringField(
+        _l("お客様番号・カナ・氏名・住所・メーターID"),
+        validators=[DataRequired(REQUIRED), Length(max=100)],
+    )
+
+
+def _customer_number(form, field) -> None:
+    if field.data and customer_number_digits(field.data) is None:
+        raise ValueError(_l("お客様番号は数字で入力してください。"))
+
+
+class DeliveryFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    status = SelectField(
+        _l("状態"),
+        choices=[
+            ("", _l("すべて")),
+            ("failed", _l("失敗")),
+            ("late", _l("遅延")),
+            ("missed", _l("未送信（期限切れ）")),
+            ("pending", _l("送信待ち")),
+        ],
+        validators=[Optional()],
+    )
+    day = DateField(_l("見守り期間の日付"), validators=[Optional()])
+    contract = StringField(_l("お客様番号"), validators=[Optional(), _customer_number])
+
+
+class ResendForm(FlaskForm):
+    confirm_repeat = BooleanField(_l("送信済みの通知先へ、意図して同じ内容を再度送信します"))
+
+
+HOURS = [(str(h), f"{h:02d}:00") for h in range(24)]
+
+
+class TickForm(FlaskForm):
+    day = DateField(_l("日付"), validators=[InputRequired(_l("日付を入力してください。"))])
+    hour = SelectField(_l("時刻"), choices=HOURS, default="12")
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSVファイル"), validators=[FileRequired(_l("ファイルを選んでください。"))])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("名前（用途）"), validators=[DataRequired(REQUIRED), Length(max=100)])
+
+
+class DirectDebitForm(FlaskForm):
+    status = SelectField(
+        _l("処理結果"),
+        choices=[("processed", _l("手続き完了")), ("rejected", _l("不備により返却"))],
+        validators=[DataRequired(REQUIRED)],
+    )
+    note = TextAreaField(_l("メモ"), validators=[Optional(), Length(max=1000)])

@@ -1,0 +1,38 @@
+"""How the console names the states it shows."""
+
+from flask_babel import lazy_gettext as _l
+
+DELIVERY_STATUS = {
+    "pending": _l("送信待ち"),
+    "sending": _l("送信中"),
+    "sent": _l("送信済み"),
+    "failed": _l("失敗"),
+    "missed": _l("期限切れ"),
+    "paused": _l("一時停止中"),
+    "stopped": _l("配信停止"),
+}
+
+WINDOW_STATUS = {
+    "used": _l("使用あり"),
+    "none": _l("使用なし"),
+    "missing": _l("データ未受信"),
+    "partial": _l("一部未受信"),
+    "paused": _l("一時停止"),
+    "missed": _l("期限切れ"),
+}
+
+MAIL_STATUS = {
+    "queued": _l("送信待ち"),
+    "sending": _l("送信中"),
+    "sent": _l("送信済み"),
+    "kept": _l("保管（SMTP未設定）"),
+    "failed": _l("失敗"),
+}
+
+RELATION = {"self": _l("本人"), "family": _l("家族"), "other": _l("その他")}
+
+DIRECT_DEBIT_STATUS = {
+    "submitted": _l("未処理"),
+    "processed": _l("手続き完了"),
+    "rejected": _l("不備により返却"),
+}
