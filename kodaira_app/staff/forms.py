@@ -6,8 +6,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
+from kodaira_app.staff.labels import DIRECT_DEBIT_STATUS
 from kodaira_app.staff.queries import customer_number_digits
 
 REQUIRED = _l("入力してください。")
@@ -47,7 +57,7 @@ class SearchForm(FlaskForm):
 
 def _customer_number(form, field) -> None:
     if field.data and customer_number_digits(field.data) is None:
-        raise ValueError(_l("お客様番号は数字で入力してください。"))
+        raise ValidationError(_l("お客様番号は数字で入力してください。"))
 
 
 class DeliveryFilterForm(FlaskForm):
@@ -57,11 +67,11 @@ class DeliveryFilterForm(FlaskForm):
     status = SelectField(
         _l("状態"),
         choices=[
-            ("", _l("すべて")),
-            ("failed", _l("失敗")),
-            ("late", _l("遅延")),
-            ("missed", _l("未送信（期限切れ）")),
-            ("pending", _l("送信待ち")),
+            SelectChoice("", _l("すべて")),
+            SelectChoice("failed", _l("失敗")),
+            SelectChoice("late", _l("遅延")),
+            SelectChoice("missed", _l("期限切れ")),
+            SelectChoice("pending", _l("送信待ち")),
         ],
         validators=[Optional()],
     )
@@ -73,7 +83,7 @@ class ResendForm(FlaskForm):
     confirm_repeat = BooleanField(_l("送信済みの通知先へ、意図して同じ内容を再度送信します"))
 
 
-HOURS = [(str(h), f"{h:02d}:00") for h in range(24)]
+HOURS = [SelectChoice(str(h), f"{h:02d}:00") for h in range(24)]
 
 
 class TickForm(FlaskForm):
@@ -92,7 +102,7 @@ class TokenForm(FlaskForm):
 class DirectDebitForm(FlaskForm):
     status = SelectField(
         _l("処理結果"),
-        choices=[("processed", _l("手続き完了")), ("rejected", _l("不備により返却"))],
+        choices=[SelectChoice(key, DIRECT_DEBIT_STATUS[key]) for key in ("processed", "rejected")],
         validators=[DataRequired(REQUIRED)],
     )
     note = TextAreaField(_l("メモ"), validators=[Optional(), Length(max=1000)])
