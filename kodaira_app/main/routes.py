@@ -14,10 +14,20 @@ def index():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     from kodaira_app.contracts.queries import account_contracts, registrations_by_customer
+    from kodaira_app.timeutil import town_tz, utcnow
+    from kodaira_app.usage.top import top_summaries
 
     contracts = account_contracts(current_user)
     registrations = registrations_by_customer([c.id for c in contracts])
-    return render_template("main/top.html", contracts=contracts, registrations=registrations)
+    tz = town_tz(current_app.config["TIMEZONE"])
+    now = utcnow()
+    return render_template(
+        "main/top.html",
+        contracts=contracts,
+        registrations=registrations,
+        summaries=top_summaries(contracts, now, tz),
+        today=now.astimezone(tz).date(),
+    )
 
 
 @bp.get("/about")

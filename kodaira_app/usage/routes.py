@@ -1,5 +1,29 @@
-from flask import Blueprint, render_template
-from flask_login import login_required
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal, gettext
+from flask_login import current_user, login_required
+
+from kodaira_app.billing.bills import bills_by_customer
+from kodaira_app.billing.formatting import cubic_metres, month_day, year_month
+from kodaira_app.contracts.queries import account_contracts, active_registration, get_contract
+from kodaira_app.models import Customer
+from kodaira_app.timeutil import town_tz, utcnow
+from kodaira_app.usage import charts, series
+from kodaira_app.usage.forms import DayForm
 
 bp = Blueprint("usage", __name__)
 
@@ -7,4 +31,144 @@ bp = Blueprint("usage", __name__)
 @bp.get("/usage")
 @login_required
 def index():
+    contracts = account_contracts(current_user)
+    if contracts:
+        return redirect(url_for("usage.contract", customer_id=contracts[0].id))
     return render_template("usage/index.html")
+
+
+def _tz():
+    return town_tz(current_app.config["TIMEZONE"])
+
+
+def _periods(customer: Customer) -> list[series.PeriodPoint]:
+    return series.period_series(bills_by_customer([customer.id])[customer.id])
+
+
+def _windows(customer: Customer):
+    registration = active_registration(customer.id)
+    return registration.windows if registration else []
+
+
+def _day_form(today: date) -> tuple[DayForm, date]:
+    """The day of the hourly chart: the chosen one, or today when none or a bad one."""
+    form = DayForm(request.args, today=today)
+    if request.args.get("date") and form.validate():
+        return form, form.date.data
+    if not request.args.get("date"):
+        form.date.data = today
+    return form, today
+
+
+def _litres_axis(value: float) -> str:
+    return gettext("%(value)s L", value=format_decimal(value, format="#,##0.##"))
+
+
+@bp.get("/usage/<int:customer_id>")
+@login_required
+def contract(customer_id: int):
+    customer = get_contract(current_user, customer_id)
+    tz = _tz()
+    today = series.town_today(utcnow(), tz)
+    periods = _periods(customer)
+    context = {
+        "customer": customer,
+        "contracts": account_contracts(current_user),
+        "periods": periods,
+        "period_chart": charts.pair_chart(
+            [(year_month(p.start), p.usage_m3, p.year_before_m3) for p in periods],
+            lambda v: cubic_metres(v) if v is not None else "–",
+        ),
+    }
+    if customer.smart_meter and customer.meter_id:
+        form, day = _day_form(today)
+        days = series.daily_series(customer.meter_id, today, tz)
+        hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer))
+        context.update(
+            form=form,
+            day=day,
+            days=days,
+            hours=hours,
+            day_total=sum(h.deciliters or 0 for h in hours),
+            days_total=sum(d.deciliters or 0 for d in days),
+            daily_chart=charts.column_chart(
+                [d.deciliters / 10 if d.deciliters is not None else None for d in days],
+                [month_day(d.day) for d in days],
+                _litres_axis,
+                label_every=7,
+            ),
+            hourly_chart=charts.column_chart(
+                [h.deciliters / 10 if h.deciliters is not None else None for h in hours],
+                [str(h.hour) for h in hours],
+                _litres_axis,
+                shaded=[h.watched for h in hours],
+                label_every=3,
+            ),
+        )
+    return render_template("usage/contract.html", **context)
+
+
+def _csv(name: str, customer: Customer, header: list[str], rows: list[list]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    # A BOM, so that spreadsheet programs read the Japanese headers as UTF-8.
+    body = "\ufeff" + buffer.getvalue()
+    filename = f"usage-{name}-{customer.customer_number}.csv"
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _litres_csv(deciliters: int | None) -> str:
+    return "" if deciliters is None else f"{deciliters / 10:.1f}"
+
+
+@bp.get("/usage/<int:customer_id>/periods.csv")
+@login_required
+def periods_csv(customer_id: int):
+    customer = get_contract(current_user, customer_id)
+    rows = [
+        [p.start.isoformat(), p.end.isoformat(), p.usage_m3,
+         "" if p.year_before_m3 is None else p.year_before_m3]
+        for p in _periods(customer)
+    ]
+    header = [gettext("期間開始"), gettext("期間終了"), gettext("使用水量(m³)"),
+              gettext("前年同期(m³)")]
+    return _csv("periods", customer, header, rows)
+
+
+def _smart_contract(customer_id: int) -> Customer:
+    customer = get_contract(current_user, customer_id)
+    if not (customer.smart_meter and customer.meter_id):
+        abort(404)
+    return customer
+
+
+@bp.get("/usage/<int:customer_id>/daily.csv")
+@login_required
+def daily_csv(customer_id: int):
+    customer = _smart_contract(customer_id)
+    tz = _tz()
+    days = series.daily_series(customer.meter_id, series.town_today(utcnow(), tz), tz)
+    rows = [[d.day.isoformat(), _litres_csv(d.deciliters), d.hours] for d in days]
+    header = [gettext("日付"), gettext("使用水量(L)"), gettext("データのある時間数")]
+    return _csv("daily", customer, header, rows)
+
+
+@bp.get("/usage/<int:customer_id>/hourly.csv")
+@login_required
+def hourly_csv(customer_id: int):
+    customer = _smart_contract(customer_id)
+    tz = _tz()
+    _, day = _day_form(series.town_today(utcnow(), tz))
+    hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer))
+    rows = [
+        [day.isoformat(), f"{h.hour:02d}:00", _litres_csv(h.deciliters), "○" if h.watched else ""]
+        for h in hours
+    ]
+    header = [gettext("日付"), gettext("時刻"), gettext("使用水量(L)"), gettext("見守り時間帯")]
+    return _csv(f"hourly-{day.isoformat()}", customer, header, rows)

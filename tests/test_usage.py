@@ -1,0 +1,280 @@
+"""ご利用実績: period chart with the year before, daily and hourly use, CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from kodaira_app.extensions import db
+from kodaira_app.models import WatchRegistration, WatchWindow
+from kodaira_app.usage import charts
+from tests.support.accounts import make_account
+from tests.support.billing import add_readings, make_bill, signed_in_contract
+from tests.support.factories import link, make_customer
+
+# 12:00 JST on 2026-03-10.
+NOW = datetime(2026, 3, 10, 3, tzinfo=UTC)
+MISSING = date(2024, 5, 1)  # the billing system has no bill for this period
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def period_end(start: date) -> date:
+    month = start.month + 2
+    return date(start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1) - timedelta(days=1)
+
+
+def usage_of(start: date) -> int:
+    return start.year % 100 + start.month
+
+
+def starts() -> list[date]:
+    """Two-month periods from 2021-11 to 2026-01, without MISSING (25 bills)."""
+    out, year, month = [], 2021, 11
+    while (year, month) <= (2026, 1):
+        if date(year, month, 1) != MISSING:
+            out.append(date(year, month, 1))
+        month += 2
+        if month > 12:
+            year, month = year + 1, month - 12
+    return out
+
+
+@pytest.fixture
+def contract(app, auth, monkeypatch):
+    customer = signed_in_contract(auth, monkeypatch, NOW)
+    for start in starts():
+        make_bill(customer, start, period_end(start), usage_m3=usage_of(start),
+                  paid_on=period_end(start) + timedelta(days=20))
+    return customer
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def rows(soup, table_id):
+    table = soup.find("table", id=table_id)
+    return [
+        [cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])]
+        for tr in table.tbody.find_all("tr")
+    ]
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_usage_redirects_to_the_first_contract(client, contract):
+    response = client.get("/usage")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/usage/{contract.id}")
+
+
+def test_usage_without_contracts_says_so(client, auth):
+    auth.signed_in()
+    soup = page(client, "/usage")
+    assert "登録されている契約はありません。" in soup.main.get_text()
+
+
+def test_period_table_shows_24_periods_with_the_year_before(client, contract):
+    soup = page(client, f"/usage/{contract.id}")
+    table = rows(soup, "table-periods")
+    assert len(table) == 24
+    assert table[0] == ["2026/01/01〜2026/02/28", "27 m³", "26 m³"]
+    # The bill of 2024-05 is missing: a year later there is nothing to compare with.
+    assert ["2025/05/01〜2025/06/30", "30 m³", "データなし"] in table
+    assert not [r for r in table if r[0].startswith("2024/05/01")]
+    # 2021-11 is older than the 24 periods shown, but still the year before 2022-11.
+    assert ["2022/11/01〜2022/12/31", "33 m³", "32 m³"] in table
+    assert table[-1] == ["2022/01/01〜2022/02/28", "23 m³", "データなし"]
+
+
+def test_period_chart_is_an_accessible_svg_with_both_bars(client, contract):
+    soup = page(client, f"/usage/{contract.id}")
+    svg = soup.find("svg", id="chart-periods")
+    assert svg["role"] == "img"
+    assert svg["aria-labelledby"] == "chart-periods-title chart-periods-desc"
+    assert svg.title.get_text() == "直近24期間の使用水量と前年同期"
+    assert svg.desc.get_text() == "最新の期間（2026/01/01〜2026/02/28）は27 m³、前年同期は26 m³。"
+    shown = [s for s in starts() if s >= date(2022, 1, 1)]
+    with_before = [s for s in shown if date(s.year - 1, s.month, 1) in starts()]
+    assert len(svg.find_all("rect", class_="chart-bar")) == 24
+    assert len(svg.find_all("rect", class_="chart-bar-before")) == len(with_before) == 18
+    labels = [t.get_text() for t in svg.find_all("text", class_="chart-axis")]
+    assert labels[0] == "2022/01" and labels[-1] == "2026/01"
+
+
+def test_period_csv(client, contract):
+    lines = read_csv(client.get(f"/usage/{contract.id}/periods.csv"))
+    assert lines[0] == ["期間開始", "期間終了", "使用水量(m³)", "前年同期(m³)"]
+    assert len(lines) == 25
+    assert lines[1] == ["2022-01-01", "2022-02-28", "23", ""]
+    assert ["2025-05-01", "2025-06-30", "30", ""] in lines
+    assert lines[-1] == ["2026-01-01", "2026-02-28", "27", "26"]
+
+
+def test_period_chart_in_english_formats_the_months(client, contract):
+    client.set_cookie("lang", "en")
+    soup = page(client, f"/usage/{contract.id}")
+    assert rows(soup, "table-periods")[0] == ["Jan 1, 2026〜Feb 28, 2026", "27 m³", "26 m³"]
+
+
+def _day_readings(contract):
+    add_readings(contract.meter_id, utc(2026, 2, 8, 14), [40, 20])  # 23:00 8th, 00:00 9th JST
+    add_readings(contract.meter_id, utc(2026, 3, 7, 14), [5, 7])  # 23:00 7th, 00:00 8th JST
+    add_readings(contract.meter_id, utc(2026, 3, 8, 14), [100, 30])  # 23:00 8th, 00:00 9th
+
+
+def test_daily_use_counts_each_hour_on_its_town_day(client, contract):
+    _day_readings(contract)
+    soup = page(client, f"/usage/{contract.id}")
+    table = rows(soup, "table-daily")
+    assert len(table) == 30
+    assert table[0] == ["2026/03/10", "データなし"]
+    assert table[1] == ["2026/03/09", "3.0 L （1時間分）"]
+    assert table[2] == ["2026/03/08", "10.7 L （2時間分）"]
+    assert table[3] == ["2026/03/07", "0.5 L （1時間分）"]
+    assert table[4] == ["2026/03/06", "データなし"]
+    # 23:00 JST on 2/8 is before the 30 days; 00:00 JST on 2/9 is their first hour.
+    assert table[-1] == ["2026/02/09", "2.0 L （1時間分）"]
+    svg = soup.find("svg", id="chart-daily")
+    assert svg["role"] == "img"
+    assert svg.title.get_text() == "2026/02/09〜2026/03/10 の日ごとの使用水量"
+    assert svg.desc.get_text() == "合計 16.2 L。「–」はデータが届いていない日です。"
+    assert len(svg.find_all("rect", class_="chart-bar")) == 4
+    assert len(svg.find_all("text", class_="chart-missing")) == 26
+
+
+def test_daily_csv(client, contract):
+    _day_readings(contract)
+    lines = read_csv(client.get(f"/usage/{contract.id}/daily.csv"))
+    assert lines[0] == ["日付", "使用水量(L)", "データのある時間数"]
+    assert len(lines) == 31
+    assert lines[1] == ["2026-02-09", "2.0", "1"]
+    assert ["2026-03-08", "10.7", "2"] in lines
+    assert ["2026-03-06", "", "0"] in lines
+
+
+@pytest.fixture
+def watched(contract):
+    registration = WatchRegistration(customer_id=contract.id, account_id=contract.link.account_id)
+    db.session.add(registration)
+    db.session.flush()
+    db.session.add_all([
+        WatchWindow(registration_id=registration.id, position=1, start_hour=22,
+                    entered_hour=22, width_hours=6),
+        WatchWindow(registration_id=registration.id, position=2, start_hour=10,
+                    entered_hour=10, width_hours=6, removed_at=utc(2026, 3, 1)),
+    ])
+    db.session.commit()
+    return contract
+
+
+def test_hourly_use_of_a_chosen_day_with_the_watch_windows(client, watched):
+    _day_readings(watched)
+    soup = page(client, f"/usage/{watched.id}?date=2026-03-08")
+    table = rows(soup, "table-hourly")
+    assert len(table) == 24
+    assert table[0] == ["00:00〜01:00", "0.7 L", "見守り"]
+    assert table[1] == ["01:00〜02:00", "データなし", "見守り"]
+    assert table[4] == ["04:00〜05:00", "データなし", ""]
+    assert table[10] == ["10:00〜11:00", "データなし", ""]  # a removed window is not shaded
+    assert table[23] == ["23:00〜24:00", "10.0 L", "見守り"]
+    svg = soup.find("svg", id="chart-hourly")
+    assert svg.title.get_text() == "2026/03/08 の時間ごとの使用水量"
+    assert svg.desc.get_text().startswith("合計 10.7 L。網掛けは見守り時間帯です。")
+    assert len(svg.find_all("rect", class_="chart-watch")) == 6
+    assert len(svg.find_all("rect", class_="chart-bar")) == 2
+    assert soup.find("input", id="date")["value"] == "2026-03-08"
+
+
+def test_hourly_csv(client, watched):
+    _day_readings(watched)
+    lines = read_csv(client.get(f"/usage/{watched.id}/hourly.csv?date=2026-03-08"))
+    assert lines[0] == ["日付", "時刻", "使用水量(L)", "見守り時間帯"]
+    assert len(lines) == 25
+    assert lines[1] == ["2026-03-08", "00:00", "0.7", "○"]
+    assert lines[11] == ["2026-03-08", "10:00", "", ""]
+    assert lines[24] == ["2026-03-08", "23:00", "10.0", "○"]
+
+
+def test_hourly_defaults_to_today(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 9, 15), [12])  # 00:00 JST on 3/10
+    soup = page(client, f"/usage/{contract.id}")
+    assert soup.find("input", id="date")["value"] == "2026-03-10"
+    assert rows(soup, "table-hourly")[0] == ["00:00〜01:00", "1.2 L", ""]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-13-01", "日付を正しく入力してください。"), ("abc", "日付を正しく入力してください。"),
+     ("2026-03-11", "未来の日付は指定できません。")],
+)
+def test_a_bad_date_is_refused_beside_the_field(client, contract, value, message):
+    soup = page(client, f"/usage/{contract.id}?date={value}")
+    errors = soup.find(id="date-error")
+    assert [li.get_text() for li in errors.find_all("li")] == [message]
+    assert errors.find_parent(class_="field").label.get_text() == "日付"
+    # The chart falls back to today.
+    assert soup.find("svg", id="chart-hourly").title.get_text() == "2026/03/10 の時間ごとの使用水量"
+
+
+def test_contract_without_smart_meter_has_no_daily_or_hourly_use(client, auth, monkeypatch):
+    customer = signed_in_contract(auth, monkeypatch, NOW, smart_meter=False)
+    soup = page(client, f"/usage/{customer.id}")
+    assert soup.find(class_="notice").get_text() == (
+        "水道スマートメーターが設置されていないため、日ごと・時間ごとの使用水量は表示できません。"
+    )
+    assert soup.find("svg", id="chart-daily") is None
+    assert "ご請求の記録はまだありません。" in soup.main.get_text()
+    assert client.get(f"/usage/{customer.id}/daily.csv").status_code == 404
+    assert client.get(f"/usage/{customer.id}/hourly.csv").status_code == 404
+
+
+def test_another_accounts_contract_is_not_found(client, contract):
+    other = make_customer()
+    link(make_account("hanako@example.com"), other)
+    for suffix in ("", "/periods.csv", "/daily.csv", "/hourly.csv"):
+        assert client.get(f"/usage/{other.id}{suffix}").status_code == 404
+
+
+def test_usage_needs_login(client):
+    assert client.get("/usage").status_code == 302
+
+
+def test_several_contracts_can_be_switched(client, contract):
+    second = make_customer()
+    link(_account_of(contract), second)
+    soup = page(client, f"/usage/{second.id}")
+    links = soup.find("ul", class_="contract-switch").find_all("a")
+    assert [a.get_text(" ", strip=True).split()[0] for a in links] == [
+        contract.display_number, second.display_number]
+    assert links[1]["aria-current"] == "page"
+
+
+def _account_of(customer):
+    from kodaira_app.models import Account
+
+    return db.session.get(Account, customer.link.account_id)
+
+
+def test_nice_max_and_bar_heights():
+    assert [charts.nice_max(v) for v in (0, 0.7, 3, 12, 26, 99)] == [1, 1, 5, 20, 50, 100]
+    chart = charts.column_chart([10, None, 5, 0], ["a", "b", "c", "d"], str)
+    assert [round(b.height, 1) for b in chart.bars] == [chart.plot.height, chart.plot.height / 2]
+    assert [m.text for m in chart.missing] == ["–"]
+    pair = charts.pair_chart([("x", 20, None)], str)
+    assert pair.rows[0].before is None and pair.rows[0].current.width > 0
