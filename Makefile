@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install catalogs migrate demo worker lint migration clean test-sqlite test-postgres e2e bench guide
+.PHONY: run test install catalogs migrate demo worker lint migration clean test-sqlite test-postgres e2e bench guide browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ worker: install
 	$(BIN)/python worker.py
 
 # Runs the suite on SQLite, then on PostgreSQL when one is reachable (CI has one).
-test: catalogs
+test: catalogs browser
 	$(BIN)/python -m tests.run
 
 lint: install
@@ -63,3 +63,34 @@ migration-unlocked:
 clean:
 	rm -rf $(VENV) instance
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Browser walk (tests/e2e): Debian's Chromium, installed with apt when it is missing and this
+# machine allows it (root), Japanese fonts for the screenshots, and axe-core from npm.
+CHROMIUM := /usr/bin/chromium
+AXE := node_modules/axe-core/axe.min.js
+
+browser: $(AXE)
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq chromium fonts-noto-cjk; \
+		else \
+			echo "$(CHROMIUM) is missing: install Debian's chromium (the browser tests skip)"; \
+		fi; \
+	fi
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+# Only the browser walk (in the PostgreSQL + Redis pass of tests/run.py).
+e2e: catalogs browser
+	$(BIN)/python -m tests.run tests/e2e
+
+# Reruns the walk saving its screenshots to static/guide/ (and the hashes of the templates
+# they show); pngquant, when there, makes them small.
+guide: catalogs browser
+	@command -v pngquant >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pngquant; } \
+		|| true
+	GUIDE_SCREENSHOTS=1 $(BIN)/python -m tests.run tests/e2e

@@ -24,15 +24,7 @@ TEST_DB = os.environ.get("TEST_DB", "sqlite")
 @pytest.fixture(scope="session")
 def db_template(tmp_path_factory):
     """A migrated database to start every test from."""
-    if TEST_DB == "postgres":
-        url = database.create_postgres_database()
-        database.upgrade(url)
-        yield url
-        database.drop_postgres_database(url)
-    else:
-        path = tmp_path_factory.mktemp("db") / "template.sqlite3"
-        url = f"sqlite:///{path}"
-        database.upgrade(url)
+    with database.migrated_database(TEST_DB, tmp_path_factory.mktemp("db")) as url:
         yield url
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import xml.etree.ElementTree as ET
 
 import redis
 
@@ -25,21 +27,52 @@ def redis_reachable() -> bool:
         return False
 
 
-def pytest(label: str, env: dict[str, str], args: list[str]) -> int:
+def pytest(label: str, env: dict[str, str], args: list[str], report: str | None = None) -> int:
     print(f"\n=== tests on {label} ===", flush=True)
-    code = subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+    junit = [f"--junitxml={report}"] if report else []
+    code = subprocess.call([sys.executable, "-m", "pytest", *junit, *args], env=env)
     return 0 if code == 5 and args else code  # 5: a -k filter matched nothing here
+
+
+def browser_tests_ran(junit_xml: str) -> bool:
+    """CI must run the browser walk: at least one test of tests/e2e, none of them skipped."""
+    try:
+        cases = ET.parse(junit_xml).getroot().iter("testcase")
+    except (OSError, ET.ParseError):
+        print(
+            "No test report of the PostgreSQL pass to check the browser tests in.", file=sys.stderr
+        )
+        return False
+    e2e = [case for case in cases if case.get("classname", "").startswith("tests.e2e")]
+    skipped = [case.get("name") for case in e2e if case.find("skipped") is not None]
+    if not e2e or skipped:
+        print(
+            f"The browser tests (tests/e2e) did not run on CI: {len(e2e)} collected, "
+            f"skipped: {', '.join(skipped) or 'none'}. Is /usr/bin/chromium installed "
+            "(`make browser`)?",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def main(args: list[str]) -> int:
     on_ci = os.environ.get("CI") == "true"
     base = dict(os.environ)
     failures = 0
-    failures += pytest("SQLite, embedded queue", {**base, "TEST_DB": "sqlite"},
-                       ["--ignore=tests/e2e", *args]) != 0
+    failures += (
+        pytest(
+            "SQLite, embedded queue", {**base, "TEST_DB": "sqlite"}, ["--ignore=tests/e2e", *args]
+        )
+        != 0
+    )
     if postgres_reachable() and redis_reachable():
         env = {**base, "TEST_DB": "postgres", "TEST_REDIS_URL": REDIS_URL}
-        failures += pytest("PostgreSQL + Redis", env, args) != 0
+        with tempfile.TemporaryDirectory() as tmp:
+            junit_xml = os.path.join(tmp, "postgres.xml")
+            failures += pytest("PostgreSQL + Redis", env, args, report=junit_xml) != 0
+            if on_ci and not args:
+                failures += not browser_tests_ran(junit_xml)
     elif on_ci:
         print("PostgreSQL or Redis is not reachable, and CI needs both.", file=sys.stderr)
         failures += 1

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from sqlalchemy import create_engine, text
@@ -53,6 +56,22 @@ def upgrade(url: str) -> None:
         from kodaira_app.extensions import db
 
         db.engine.dispose()
+
+
+@contextmanager
+def migrated_database(kind: str, folder: Path) -> Iterator[str]:
+    """A new database, migrated: on the PostgreSQL server (dropped after) or a SQLite file."""
+    if kind == "postgres":
+        url = create_postgres_database()
+        upgrade(url)
+        try:
+            yield url
+        finally:
+            drop_postgres_database(url)
+    else:
+        url = f"sqlite:///{folder / 'template.sqlite3'}"
+        upgrade(url)
+        yield url
 
 
 def truncate_all(url: str) -> None:

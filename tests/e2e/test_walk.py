@@ -1,0 +1,314 @@
+"""The guide, step by step, in a real browser: pattern 1 ①–⑦, pattern 2 ①–⑫, 解除 ①–③,
+then the report mails the two registrations produce.
+
+Elements are found as a resident finds them: by their visible Japanese labels and roles.
+Pattern 1 runs on a phone-sized screen, pattern 2 on a desktop one. The tests build on
+each other in file order (one server, one database), like the guide's own story: a parent
+(花子) registers herself and her son, a son (一郎's child) adds his father's contract.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE
+from tests.support.mailbox import text_body
+
+TOWN = ZoneInfo("Asia/Tokyo")
+# The day whose windows the reports cover: yesterday in the town, so that every reading of
+# it lies in the past (the importer refuses readings from the future).
+DAY = datetime.now(TOWN).date() - timedelta(days=1)
+
+HANAKO = {
+    "number": "00000008002",
+    "display": "0-0000008002",
+    "kana": "コダイラ ハナコ",
+    "name": "小平 花子",
+    "meter": "E2E-M-8002",
+    "email": "hanako@example.com",
+}
+ICHIRO = {
+    "number": "00000008003",
+    "display": "0-0000008003",
+    "kana": "コダイラ イチロウ",
+    "name": "小平 一郎",
+    "meter": "E2E-M-8003",
+}
+SON = "musuko@example.com"  # 花子's son, the recipient of pattern 1
+CHILD = "kodomo@example.com"  # 一郎's child: an account (pattern 2) and its recipient
+
+
+@pytest.fixture(scope="module")
+def story(arrange):
+    """The customer master as the utility's import leaves it, and the walks' tabs."""
+    from kodaira_app.extensions import db
+    from tests.support.factories import make_customer
+
+    with arrange.app_context():
+        for person in (HANAKO, ICHIRO):
+            make_customer(
+                customer_number=person["number"],
+                name_kana=person["kana"],
+                name=person["name"],
+                meter_id=person["meter"],
+            )
+        db.session.remove()
+    return {}
+
+
+def labelled(page, label: str):
+    """The field labelled exactly `label` (a required one shows `label*`)."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\*?\s*$"))
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=TOWN) + timedelta(
+        hours=hour, minutes=minute
+    )
+
+
+# --- steps shared by both patterns ------------------------------------------------------
+
+
+def sign_up_and_log_in(walk, email: str, shots: str) -> None:
+    """アプリへの登録 → the confirmation mail's link → ログイン → トップ."""
+    page = walk.goto("/", f"{shots}-welcome")
+    page.get_by_role("main").get_by_role("link", name="アプリへの登録").click()
+    walk.seen(f"{shots}-signup")
+    labelled(page, "メールアドレス").fill(email)
+    labelled(page, "パスワード").fill(PASSWORD)
+    labelled(page, "パスワード（確認）").fill(PASSWORD)
+    page.get_by_role("button", name="登録").click()
+    walk.seen(f"{shots}-mail-sent")
+    expect(page.get_by_role("heading", level=1)).to_have_text("メールを送信しました")
+
+    walk.goto(walk.server.link_in_mail(email), f"{shots}-confirm")
+    page.get_by_role("button", name="確認を完了する").click()
+    walk.seen()
+    if page.get_by_role("heading", name="ログイン").count():
+        labelled(page, "メールアドレス").fill(email)
+        labelled(page, "パスワード").fill(PASSWORD)
+        walk.shoot(f"{shots}-login")
+        page.get_by_role("button", name="ログイン").click()
+        walk.seen()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
+
+
+def open_menu(walk, label: str):
+    """A global navigation item; on a phone it may sit behind the menu button."""
+    page = walk.page
+    nav = page.get_by_role("navigation", name="メインメニュー")
+    link = nav.get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        nav.get_by_role("button", name=re.compile("メニュー")).click()
+    link.click()
+    return page
+
+
+def register_watch(walk, display_number: str, hour: str, name: str, email: str, shots: str):
+    """各種お手続き → 見守り登録 → the contract → 登録 → start + 通知先 → 確認 → 登録."""
+    page = open_menu(walk, "各種お手続き")
+    walk.seen(f"{shots}-procedures")
+    page.get_by_role("link", name="見守り登録").click()
+    walk.seen()
+    expect(page.get_by_role("heading", level=1)).to_have_text("見守り会員情報変更")
+    page.get_by_label(re.compile(re.escape(display_number))).check()
+    walk.shoot(f"{shots}-select")
+    page.get_by_role("button", name="登録").click()
+
+    walk.seen()
+    expect(page.get_by_text(display_number)).to_be_visible()
+    labelled(page, "1.").select_option(label=hour)
+    labelled(page, "名前").first.fill(name)
+    labelled(page, "メールアドレス").first.fill(email)
+    walk.shoot(f"{shots}-input")
+    page.get_by_role("button", name="確認").click()
+
+    walk.seen(f"{shots}-check")
+    expect(page.get_by_text(f"1. {hour}")).to_be_visible()
+    expect(page.get_by_text(f"{name} {email}")).to_be_visible()
+    page.get_by_role("button", name="登録").click()
+    walk.seen(f"{shots}-done")
+    expect(page.get_by_text("見守り会員情報の登録が完了しました")).to_be_visible()
+
+
+def add_contract(walk, person: dict, relation: str, shots: str) -> None:
+    """契約内容のご確認 → 契約の追加 → input → 確認 → 登録 → done."""
+    page = open_menu(walk, "契約内容のご確認")
+    walk.seen(f"{shots}-contracts")
+    page.get_by_role("main").get_by_role("link", name="契約の追加").click()
+    walk.seen()
+    labelled(page, "お客様番号").fill(person["display"])
+    labelled(page, "お客様氏名カナ").fill(person["kana"])
+    labelled(page, relation).check()
+    if relation != "本人":
+        labelled(page, "確認した").check()
+    walk.shoot(f"{shots}-add")
+    page.get_by_role("button", name="確認").click()
+
+    walk.seen(f"{shots}-add-check")
+    expect(page.get_by_text(person["display"])).to_be_visible()
+    if relation != "本人":
+        expect(page.get_by_text("パターン②の場合")).to_be_visible()
+    page.get_by_role("button", name="登録").click()
+    walk.seen(f"{shots}-add-done")
+    expect(page.get_by_role("heading", level=1)).to_have_text("契約の追加が完了しました")
+
+
+# --- the guide ----------------------------------------------------------------------------
+
+
+def test_pattern_1_on_a_phone(walk_factory, story):
+    """パターン1: the parent registers herself, then her son's address (①–⑦)."""
+    walk = story["hanako"] = walk_factory(PHONE)
+    sign_up_and_log_in(walk, HANAKO["email"], "p1")
+    # Her own contract, as the holder (本人): no consent needed.
+    add_contract(walk, HANAKO, "本人", "p1")
+    register_watch(walk, HANAKO["display"], "06:00", "息子", SON, "p1")
+
+    page = walk.goto("/", "p1-top")
+    contract = page.get_by_role("region", name=re.compile(HANAKO["display"]))
+    expect(contract).to_contain_text("06:00")
+    added = walk.server.wait_for_mail(SON)[-1]
+    assert HANAKO["display"][-4:] in text_body(added)
+
+
+def test_pattern_2_on_a_desktop(walk_factory, story):
+    """パターン2: a child signs up, adds the father's contract (家族), and watches it (①–⑫)."""
+    walk = story["child"] = walk_factory(DESKTOP)
+    sign_up_and_log_in(walk, CHILD, "p2")
+    # ①–⑤: the father's contract, with his consent.
+    add_contract(walk, ICHIRO, "家族", "p2")
+    walk.page.get_by_role("link", name="トップページに戻る").click()
+    walk.seen("p2-top")
+    # ⑥–⑫: start 24時 (midnight), the child's own address.
+    register_watch(walk, ICHIRO["display"], "24:00", "子", CHILD, "p2")
+
+    page = open_menu(walk, "契約内容のご確認")
+    walk.seen()
+    row = page.get_by_role("row").filter(has_text=ICHIRO["display"])
+    expect(row).to_contain_text("家族")
+
+
+def test_the_father_can_no_longer_add_his_own_contract(walk_factory, story):
+    """The pattern-2 lockout, as the guide warns: the parent cannot add the contract."""
+    walk = walk_factory(PHONE)
+    sign_up_and_log_in(walk, "ichiro@example.com", "lockout")
+    page = open_menu(walk, "契約内容のご確認")
+    page.get_by_role("main").get_by_role("link", name="契約の追加").click()
+    labelled(page, "お客様番号").fill(ICHIRO["display"])
+    labelled(page, "お客様氏名カナ").fill(ICHIRO["kana"])
+    labelled(page, "本人").check()
+    page.get_by_role("button", name="確認").click()
+    walk.seen()
+    error = page.locator(".field-errors, .form-errors")
+    expect(error.first).to_contain_text("登録")
+    expect(page.get_by_role("heading", level=1)).to_have_text("契約の追加")
+
+
+def import_readings(server, tmp_path) -> None:
+    """The head-end's hourly figures for DAY: 12.5 L at 花子's, nothing at 一郎's at night."""
+    rows = ["meter_id,hour_start,liters"]
+    for hour, liters in zip(range(6, 12), ("3.0", "5.5", "0", "2.0", "0", "2.0"), strict=True):
+        rows.append(f"{HANAKO['meter']},{at(DAY, hour).isoformat()},{liters}")
+    for hour in range(0, 6):
+        rows.append(f"{ICHIRO['meter']},{at(DAY, hour).isoformat()},0")
+    path = tmp_path / "readings.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = server.flask("readings", "import", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def registered_before(arrange, moment: datetime) -> None:
+    """As if both registrations had been made before DAY (the walk made them just now).
+
+    The tick reports only windows that existed before they ended; rather than wait for
+    tomorrow, the registration time is moved back to before DAY's first window.
+    """
+    from sqlalchemy import text
+
+    from kodaira_app.extensions import db
+
+    with arrange.app_context():
+        db.session.execute(text("UPDATE watch_windows SET created_at = :t"), {"t": moment})
+        db.session.execute(text("UPDATE watch_registrations SET created_at = :t"), {"t": moment})
+        db.session.commit()
+        db.session.remove()
+
+
+def run_tick(server, moment: datetime) -> str:
+    result = server.flask("reports", "run", "--at", moment.isoformat())
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def report_about(window: str, day: date):
+    """A report mail (on time or late) about `window` of `day`."""
+    label = f"{day.month}月{day.day}日 {window}"
+
+    def match(message) -> bool:
+        return message["Subject"].startswith("【見守り】") and label in message["Subject"]
+
+    return match
+
+
+def test_report_mails_water_used_and_not_used(live_server, arrange, story, tmp_path):
+    """Readings in, the tick at 06:30 and at 12:30: one mail of each kind arrives."""
+    assert {"hanako", "child"} <= story.keys(), "the two registrations of the walk are needed"
+    import_readings(live_server, tmp_path)
+    registered_before(arrange, at(DAY, 0) - timedelta(minutes=1))
+
+    # 24時 (00:00–06:00) is reported at 06:30; no water used at 一郎's.
+    run_tick(live_server, at(DAY, 6, 30))
+    none = live_server.wait_for_mail(CHILD, match=report_about("00:00〜06:00", DAY))[-1]
+    assert "水道の使用はありませんでした" in none["Subject"]
+    body = text_body(none)
+    assert "この時間帯に水道の使用はありませんでした" in body
+    assert "0-******8003" in body
+
+    # 06:00 (06:00–12:00) is reported at 12:30; 12.5 L used at 花子's.
+    run_tick(live_server, at(DAY, 12, 30))
+    used = live_server.wait_for_mail(SON, match=report_about("06:00〜12:00", DAY))[-1]
+    assert "水道の使用がありました（12.5L）" in used["Subject"]
+    body = text_body(used)
+    assert "12.5L" in body
+    assert "0-******8002" in body
+    assert re.search(re.escape(live_server.url) + r"/stop/\S+", body)
+    assert used["List-Unsubscribe"]
+
+
+def test_cancel_stops_the_mails(live_server, story):
+    """解除 ①–③ on 花子's phone; the next day's tick sends her son nothing more."""
+    assert "hanako" in story, "pattern 1's registration is needed"
+    walk = story["hanako"]
+    page = open_menu(walk, "各種お手続き")
+    page.get_by_role("link", name="見守り登録").click()
+    walk.seen()
+    page.get_by_label(re.compile(re.escape(HANAKO["display"]))).check()
+    page.get_by_role("button", name="登録").click()
+    walk.seen("end-1-input")
+    # ① at the lower right of the registration's screen.
+    page.get_by_role("link", name="現在の見守り設定を解除する").click()
+    walk.seen("end-2-question")
+    expect(page.get_by_text("現在の見守り設定を解除いたします")).to_be_visible()
+    # ③
+    page.get_by_role("button", name="はい").click()
+    walk.seen("end-3-done")
+
+    walk.goto("/")
+    contract = page.get_by_role("region", name=re.compile(HANAKO["display"]))
+    expect(contract).to_contain_text("未登録")
+
+    before = len(live_server.smtp.to(SON))
+    next_day = DAY + timedelta(days=1)
+    run_tick(live_server, at(next_day, 12, 30))
+    # The tick ran: 一郎's registration, still active, got its (late, no data) mail...
+    live_server.wait_for_mail(CHILD, match=report_about("00:00〜06:00", next_day))
+    # ...and 花子's son no report at all, only the end notice of 解除 before it.
+    reports = [m for m in live_server.smtp.to(SON)[before:] if report_about("", next_day)(m)]
+    assert [m["Subject"] for m in reports] == []
