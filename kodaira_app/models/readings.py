@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kodaira_app.extensions import db
@@ -20,7 +20,13 @@ class Reading(db.Model):
     meter_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     hour_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     deciliters: Mapped[int] = mapped_column()
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the hour was delivered again with another value: the value it replaced. Set by
+    # the upsert itself, so the change log needs no second look-up of the old rows.
+    previous_deciliters: Mapped[int | None] = mapped_column()
+    # The bulk import's COPY leaves it to the database to stamp the arrival.
+    received_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.now()
+    )
 
     @property
     def liters(self) -> float:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:11:56.749853
+Create Date: 2026-11-25 17:21:33.658974
 
 """
 from alembic import op
@@ -94,8 +94,17 @@ def upgrade():
     sa.Column('meter_id', sa.String(length=32), nullable=False),
     sa.Column('hour_start', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deciliters', sa.Integer(), nullable=False),
-    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('previous_deciliters', sa.Integer(), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('meter_id', 'hour_start', name=op.f('pk_readings'))
+    )
+    op.create_table('report_slots',
+    sa.Column('window_end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('evaluations', sa.Integer(), nullable=False),
+    sa.Column('deliveries', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('window_end', name=op.f('pk_report_slots'))
     )
     op.create_table('staff_users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -293,19 +302,22 @@ def upgrade():
     sa.Column('deciliters', sa.Integer(), nullable=True),
     sa.Column('hours_expected', sa.Integer(), nullable=False),
     sa.Column('hours_received', sa.Integer(), nullable=False),
-    sa.Column('missing_hours', sa.JSON(), nullable=False),
+    sa.Column('missing_hours', sa.JSON(), nullable=True),
     sa.Column('usual_deciliters', sa.Integer(), nullable=True),
     sa.Column('late', sa.Boolean(), nullable=False),
     sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('followup_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('followup_deciliters', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['registration_id'], ['watch_registrations.id'], name=op.f('fk_window_evaluations_registration_id_watch_registrations')),
     sa.ForeignKeyConstraint(['window_id'], ['watch_windows.id'], name=op.f('fk_window_evaluations_window_id_watch_windows')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_window_evaluations')),
     sa.UniqueConstraint('registration_id', 'window_start', name=op.f('uq_window_evaluations_registration_id_window_start'))
     )
     with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_window_evaluations_evaluated_at'), ['evaluated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_window_evaluations_window_end'), ['window_end'], unique=False)
         batch_op.create_index(batch_op.f('ix_window_evaluations_window_id'), ['window_id'], unique=False)
+        batch_op.create_index('ix_window_evaluations_window_start', ['window_start'], unique=False)
 
     op.create_table('deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -342,8 +354,10 @@ def downgrade():
 
     op.drop_table('deliveries')
     with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
+        batch_op.drop_index('ix_window_evaluations_window_start')
         batch_op.drop_index(batch_op.f('ix_window_evaluations_window_id'))
         batch_op.drop_index(batch_op.f('ix_window_evaluations_window_end'))
+        batch_op.drop_index(batch_op.f('ix_window_evaluations_evaluated_at'))
 
     op.drop_table('window_evaluations')
     with op.batch_alter_table('watch_windows', schema=None) as batch_op:
@@ -395,6 +409,7 @@ def downgrade():
 
     op.drop_table('throttle_events')
     op.drop_table('staff_users')
+    op.drop_table('report_slots')
     op.drop_table('readings')
     with op.batch_alter_table('reading_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reading_changes_meter_id'))

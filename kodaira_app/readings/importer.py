@@ -1,0 +1,334 @@
+"""Hourly meter readings in: validate rows of meter_id, hour_start, liters and store them.
+
+Both ways in (a CSV file, the head-end API's JSON list) end here. Bad rows come back
+with their line (CSV) or index (API) and a reason; good rows are stored in batches, each
+batch in its own transaction, so a file of millions of rows streams in constant memory.
+
+How a batch is written is the job of `kodaira_app.readings.store`; this module only
+turns text into (meter, hour, decilitres) and decides which rows are good.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from kodaira_app.csvimport import HeaderError, ImportResult, RowError, read_rows
+from kodaira_app.extensions import db
+from kodaira_app.models import Customer
+from kodaira_app.readings.store import Batch, open_writer
+from kodaira_app.timeutil import utcnow
+
+HEADER = ["meter_id", "hour_start", "liters"]
+BATCH_SIZE = 10_000
+# Readings may run ahead of the server clock by this much (meter clocks drift).
+FUTURE_TOLERANCE = timedelta(hours=1)
+# Caps a single hour: beyond it the value is a fault, and it keeps decilitres in int4.
+MAX_DECILITERS = 10_000_000
+# Parsed hour_start and liters texts are remembered (files repeat the same few dozen
+# hours and amounts); the caches are emptied at this size to keep memory constant.
+_CACHE_LIMIT = 20_000
+
+ErrorHook = Callable[[int, str], None]
+BatchHook = Callable[["ReadingsImport"], None]
+
+
+@dataclass
+class ReadingsImport(ImportResult):
+    """ImportResult plus how many stored rows replaced another value, and the batches.
+
+    `imported` counts every row stored (new or replaced), `unchanged` the rows that were
+    already there with the same value. `errors` keeps the first `max_errors` bad rows;
+    `error_count` counts them all.
+    """
+
+    replaced: int = 0
+    error_count: int = 0
+    batches: int = 0
+    max_errors: int | None = None
+
+    def add_error(self, number: int, reason: str) -> None:
+        self.error_count += 1
+        if self.max_errors is None or len(self.errors) < self.max_errors:
+            self.errors.append((number, reason))
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+def import_readings_csv(
+    stream: IO,
+    source: str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    max_errors: int | None = 10_000,
+    on_error: ErrorHook | None = None,
+    on_batch: BatchHook | None = None,
+) -> ReadingsImport:
+    """Import a CSV file with the header meter_id,hour_start,liters (UTF-8, BOM allowed).
+
+    Errors carry the file's line number. Raises HeaderError when the header is wrong; a
+    spot the CSV reader cannot read later on ends the import there, keeps what came
+    before and is reported as an error of that line. Commits each batch.
+    """
+    text, detach = _text_stream(stream)
+    try:
+        rows = _guard_unreadable(read_rows(text, HEADER))
+        return _run(rows, source, batch_size, max_errors, on_error, on_batch)
+    finally:
+        detach()
+
+
+def import_readings_rows(
+    rows: Iterable[Any],
+    source: str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    max_errors: int | None = None,
+    on_error: ErrorHook | None = None,
+    on_batch: BatchHook | None = None,
+) -> ReadingsImport:
+    """Import rows given as objects {meter_id, hour_start, liters} (the API's JSON list).
+
+    Errors carry the row's index, from 0. liters may be a JSON number or a string.
+    Commits each batch.
+    """
+    numbered = ((index, _row_from_object(row)) for index, row in enumerate(rows))
+    return _run(numbered, source, batch_size, max_errors, on_error, on_batch)
+
+
+class _Unreadable(Exception):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def _guard_unreadable(rows: Iterator[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
+    """Turn a read error after the first row into _Unreadable (an error of its line)."""
+    last = None
+    try:
+        for last, row in rows:  # noqa: B007  (last is read after the loop)
+            yield last, row
+    except HeaderError as exc:
+        if last is None:
+            raise
+        line, _, reason = str(exc).partition(": ")
+        raise _Unreadable(_line_number(line, last + 1), reason or str(exc)) from exc
+
+
+def _line_number(text: str, default: int) -> int:
+    number = text.removeprefix("line ")
+    return int(number) if number.isdigit() else default
+
+
+def _run(
+    rows: Iterable[tuple[int, dict]],
+    source: str,
+    batch_size: int,
+    max_errors: int | None,
+    on_error: ErrorHook | None,
+    on_batch: BatchHook | None,
+) -> ReadingsImport:
+    result = ReadingsImport(max_errors=max_errors)
+
+    def bad(number: int, reason: str) -> None:
+        result.add_error(number, reason)
+        if on_error is not None:
+            on_error(number, reason)
+
+    def written(batch_result: tuple[int, int, int]) -> None:
+        inserted, replaced, unchanged = batch_result
+        result.imported += inserted + replaced
+        result.replaced += replaced
+        result.unchanged += unchanged
+        result.batches += 1
+        if on_batch is not None:
+            on_batch(result)
+
+    with open_writer(source, on_written=written) as writer:
+        parser = RowParser(utcnow(), hour_text=writer.hour_text, meter_text=writer.meter_text)
+        batch = Batch()
+        try:
+            for number, row in rows:
+                try:
+                    meter, hour, deciliters = parser.parse(row)
+                except RowError as exc:
+                    bad(number, str(exc))
+                    continue
+                if not batch.add(meter, hour, deciliters):
+                    # The same hour twice in one batch: write what came before first,
+                    # so that the later value replaces the earlier one, as in two files.
+                    writer.write(batch)
+                    batch = Batch()
+                    batch.add(meter, hour, deciliters)
+                elif len(batch) >= batch_size:
+                    writer.write(batch)
+                    batch = Batch()
+        except _Unreadable as exc:
+            bad(exc.line, exc.reason)
+        if len(batch):
+            writer.write(batch)
+    return result
+
+
+class RowParser:
+    """Validates one row; remembers the meters of the town and recent parses.
+
+    A good row comes out as the texts the store writes: `meter_text(meter_id)`,
+    `hour_text(hour in UTC)` and the amount in decilitres.
+    """
+
+    def __init__(
+        self,
+        now: datetime,
+        hour_text: Callable[[datetime], str],
+        meter_text: Callable[[str], str],
+    ):
+        self.latest = now + FUTURE_TOLERANCE
+        self.smart, self.other_meters = _known_meters(meter_text)
+        self._hour_text = hour_text
+        self._hours: dict[str, str | RowError] = {}
+        self._amounts: dict[str, int | RowError] = {}
+
+    def parse(self, row: dict) -> tuple[str, str, int]:
+        if "__error__" in row:
+            raise RowError(row["__error__"])
+        meter = row["meter_id"]
+        if meter not in self.smart:
+            raise RowError(self._meter_reason(meter))
+        hour = self._hours.get(row["hour_start"])
+        if hour is None:
+            hour = self._remember(self._hours, row["hour_start"], self._parse_hour)
+        if isinstance(hour, RowError):
+            raise hour
+        amount = self._amounts.get(row["liters"])
+        if amount is None:
+            amount = self._remember(self._amounts, row["liters"], parse_liters)
+        if isinstance(amount, RowError):
+            raise amount
+        return self.smart[meter], hour, amount
+
+    def _remember(self, cache: dict, text: str, parse: Callable[[str], Any]) -> Any:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        try:
+            value = parse(text)
+        except RowError as exc:
+            value = exc
+        cache[text] = value
+        return value
+
+    def _parse_hour(self, text: str) -> str:
+        hour = parse_hour_start(text)
+        if hour > self.latest:
+            raise RowError(f"hour_start is more than an hour in the future: {_shown(text)}")
+        return self._hour_text(hour)
+
+    def _meter_reason(self, meter: str) -> str:
+        if not meter:
+            return "meter_id is missing"
+        if meter in self.other_meters:
+            return f"meter_id {_shown(meter)} has no smart meter"
+        return f"unknown meter_id: {_shown(meter)}"
+
+
+def _known_meters(meter_text: Callable[[str], str]) -> tuple[dict[str, str], set[str]]:
+    """Smart meters (id -> id as the store writes it) and meters without a smart meter."""
+    smart: dict[str, str] = {}
+    other: set[str] = set()
+    rows = db.session.execute(
+        select(Customer.meter_id, Customer.smart_meter).where(Customer.meter_id.is_not(None))
+    )
+    for meter, is_smart in rows:
+        if is_smart:
+            smart[meter] = meter_text(meter)
+        else:
+            other.add(meter)
+    # End the read transaction: the store writes on its own connection (SQLite would
+    # otherwise see its writer blocked by this reader).
+    db.session.commit()
+    return smart, other
+
+
+def parse_hour_start(text: str) -> datetime:
+    """An ISO 8601 date and time with a UTC offset, on the hour, as an aware UTC datetime."""
+    if not text:
+        raise RowError("hour_start is missing")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise RowError(f"hour_start is not an ISO 8601 date and time: {_shown(text)}") from None
+    if value.tzinfo is None:
+        raise RowError(
+            f"hour_start has no UTC offset (write e.g. 2026-11-25T06:00:00+09:00): {_shown(text)}"
+        )
+    value = value.astimezone(UTC)
+    if value.minute or value.second or value.microsecond:
+        raise RowError(f"hour_start is not on the hour: {_shown(text)}")
+    return value
+
+
+def parse_liters(text: str) -> int:
+    """Litres with at most one decimal (0.1 L, the meters' resolution) as decilitres."""
+    if not text:
+        raise RowError("liters is missing")
+    negative = text.startswith("-")
+    whole, dot, fraction = text.removeprefix("-").partition(".")
+    fraction = fraction.rstrip("0") if dot else fraction
+    if not (_digits(whole) and (not dot or fraction == "" or _digits(fraction))):
+        raise RowError(f"liters is not a number: {_shown(text)}")
+    if len(fraction) > 1:
+        raise RowError(f"liters has more than one decimal (0.1 L is the resolution): {text}")
+    deciliters = int(whole) * 10 + int(fraction or 0)
+    if negative and deciliters:
+        raise RowError(f"liters must not be negative: {_shown(text)}")
+    if deciliters > MAX_DECILITERS:
+        raise RowError(f"liters is more than {MAX_DECILITERS // 10:,} in one hour: {text}")
+    return deciliters
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 40 else value[:37] + "..."
+
+
+def _row_from_object(row: Any) -> dict[str, str]:
+    """An API row as the text fields a CSV row has (or a row that reports its fault)."""
+    if not isinstance(row, dict):
+        return {"__error__": "each row must be an object with meter_id, hour_start, liters"}
+    fields = {}
+    for name in HEADER:
+        value = row.get(name)
+        if value is None:
+            fields[name] = ""
+        elif isinstance(value, str):
+            fields[name] = value.strip()
+        elif name == "liters" and isinstance(value, int | float) and not isinstance(value, bool):
+            fields[name] = repr(value)
+        else:
+            return {"__error__": f"{name} must be a string" + (" or a number" * (name == "liters"))}
+    return fields
+
+
+def _text_stream(stream: IO) -> tuple[IO[str], Callable[[], None]]:
+    """A fast UTF-8 (BOM allowed) text view of a binary stream, and how to let go of it.
+
+    TextIOWrapper decodes in large chunks, about twice as fast as a codecs reader; it is
+    detached afterwards so that the caller's stream stays open. A byte that is not UTF-8
+    becomes U+FFFD: every field of this format is ASCII, so it spoils only its own row,
+    which is then reported with its line like any other bad row.
+    """
+    if isinstance(stream, io.TextIOBase) or not hasattr(stream, "readable"):
+        return stream, lambda: None
+    wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    return wrapper, wrapper.detach
