@@ -12,6 +12,7 @@ from kodaira_app.timeutil import utcnow
 # (id, dotted function, queue)
 PERIODIC_JOBS: list[tuple[str, str, str]] = [
     ("mail-sweep", "kodaira_app.mailer.jobs.sweep", "mail"),
+    ("watch-pause-notices", "kodaira_app.watch.pauses.send_due_pause_notices", "mail"),
 ]
 
 

@@ -1,10 +1,239 @@
-from flask import Blueprint, render_template
-from flask_login import login_required
+"""見守り会員情報変更: select → input → 確認 → 登録 → done; 解除; 一時停止; the stop link."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from kodaira_app.contracts.queries import (
+    account_contracts,
+    active_registration,
+    get_contract,
+    registrations_by_customer,
+)
+from kodaira_app.extensions import csrf, db
+from kodaira_app.models import Customer, WatchPause
+from kodaira_app.timeutil import utcnow
+from kodaira_app.watch import pauses
+from kodaira_app.watch.forms import (
+    MESSAGES,
+    CancelPauseForm,
+    ConfirmForm,
+    ContractSelectForm,
+    EndForm,
+    PauseForm,
+    WatchInputForm,
+)
+from kodaira_app.watch.registrations import (
+    Draft,
+    end_registration,
+    find_recipient,
+    save_registration,
+    stop_recipient,
+    stopped_addresses,
+)
+from kodaira_app.watch.windows import RuleError, check_recipients, check_windows
 
 bp = Blueprint("watch", __name__)
 
+DRAFT_KEY = "watch_draft"
 
-@bp.get("/watch")
+
+def window_width() -> int:
+    return current_app.config["WATCH_WINDOW_HOURS"]
+
+
+def watchable_contract(customer_id: int) -> Customer:
+    """The account's contract (404 for another's), refused without a smart meter."""
+    customer = get_contract(current_user, customer_id)
+    if not customer.smart_meter:
+        flash(MESSAGES["no_smart_meter"], "error")
+        abort(redirect(url_for(".index")))
+    return customer
+
+
+def saved_draft(customer_id: int) -> Draft | None:
+    draft = Draft.from_session(session.get(DRAFT_KEY))
+    return draft if draft and draft.customer_id == customer_id else None
+
+
+@bp.route("/watch", methods=["GET", "POST"])
 @login_required
 def index():
-    return render_template("watch/select.html")
+    contracts = account_contracts(current_user)
+    form = ContractSelectForm(contracts)
+    if form.validate_on_submit():
+        session.pop(DRAFT_KEY, None)
+        return redirect(url_for(".edit", customer_id=form.customer.id))
+    registrations = registrations_by_customer([c.id for c in contracts])
+    return render_template(
+        "watch/select.html", form=form, contracts=contracts, registrations=registrations
+    )
+
+
+def initial_data(customer: Customer, registration) -> dict:
+    """What the input screen starts with: the draft after 戻る, else the registration."""
+    default_locale = current_user.locale or "ja"
+    draft = saved_draft(customer.id)
+    if draft is not None:
+        hours, rows = draft.hours, [(r.name, r.email, r.locale) for r in draft.recipients]
+    elif registration is not None:
+        hours = [w.entered_hour for w in registration.windows if w.removed_at is None]
+        rows = [(r.name, r.email, r.locale) for r in registration.recipients if not r.removed_at]
+    else:
+        hours, rows = [], []
+    hours = [str(h) for h in hours] + ["", ""]
+    recipients = [{"name": n, "email": e, "locale": loc} for n, e, loc in rows]
+    recipients += [{"locale": default_locale}] * (5 - len(recipients))
+    return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients}
+
+
+@bp.route("/watch/<int:customer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(customer_id: int):
+    customer = watchable_contract(customer_id)
+    registration = active_registration(customer.id)
+    form = WatchInputForm(width=window_width())
+    if not form.is_submitted():
+        form = WatchInputForm(data=initial_data(customer, registration), width=window_width())
+    elif form.validate():
+        session[DRAFT_KEY] = Draft(customer.id, form.hours, form.recipient_rows).to_session()
+        return redirect(url_for(".confirm", customer_id=customer.id))
+    return render_template(
+        "watch/input.html",
+        form=form,
+        customer=customer,
+        registration=registration,
+        width=window_width(),
+        stopped=stopped_addresses(customer.id),
+    )
+
+
+def recheck(draft: Draft) -> None:
+    """登録 checks the draft again: the session is the browser's to keep, not to trust."""
+    check_windows(list(draft.hours), window_width())
+    check_recipients(draft.recipients)
+
+
+@bp.route("/watch/<int:customer_id>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm(customer_id: int):
+    customer = watchable_contract(customer_id)
+    draft = saved_draft(customer.id)
+    form = ConfirmForm()
+    if draft is None:
+        # 登録 pressed again after it succeeded: the registration exists once.
+        if form.is_submitted() and active_registration(customer.id) is not None:
+            return redirect(url_for(".done", customer_id=customer.id))
+        return redirect(url_for(".edit", customer_id=customer.id))
+    if form.validate_on_submit():
+        try:
+            recheck(draft)
+        except RuleError as exc:
+            flash(MESSAGES[exc.code], "error")
+            return redirect(url_for(".edit", customer_id=customer.id))
+        save_registration(current_user, customer, draft, window_width())
+        session.pop(DRAFT_KEY, None)
+        return redirect(url_for(".done", customer_id=customer.id))
+    return render_template(
+        "watch/confirm.html",
+        form=form,
+        customer=customer,
+        draft=draft,
+        stopped=stopped_addresses(customer.id),
+    )
+
+
+@bp.get("/watch/<int:customer_id>/done")
+@login_required
+def done(customer_id: int):
+    customer = watchable_contract(customer_id)
+    return render_template("watch/done.html", customer=customer)
+
+
+def registration_or_redirect(customer: Customer):
+    registration = active_registration(customer.id)
+    if registration is None:
+        flash(_("見守りの登録はありません。"), "info")
+    return registration
+
+
+@bp.route("/watch/<int:customer_id>/end", methods=["GET", "POST"])
+@login_required
+def end(customer_id: int):
+    customer = get_contract(current_user, customer_id)
+    registration = registration_or_redirect(customer)
+    if registration is None:
+        return redirect(url_for(".index"))
+    form = EndForm()
+    if form.validate_on_submit():
+        end_registration(registration, customer)
+        db.session.commit()
+        session.pop(DRAFT_KEY, None)
+        flash(_("登録された見守り会員情報を解除しました。"), "success")
+        return redirect(url_for(".index"))
+    return render_template("watch/end.html", form=form, customer=customer)
+
+
+@bp.route("/watch/<int:customer_id>/pause", methods=["GET", "POST"])
+@login_required
+def pause(customer_id: int):
+    customer = watchable_contract(customer_id)
+    registration = registration_or_redirect(customer)
+    if registration is None:
+        return redirect(url_for(".index"))
+    today = pauses.town_date(utcnow())
+    form = PauseForm(today=today)
+    if form.validate_on_submit():
+        try:
+            pauses.add_pause(registration, form.start_date.data, form.end_date.data)
+        except pauses.PauseError as exc:
+            form.start_date.errors.append(MESSAGES[exc.code])
+        else:
+            flash(_("一時停止を登録しました。"), "success")
+            return redirect(url_for(".pause", customer_id=customer.id))
+    return render_template(
+        "watch/pause.html",
+        form=form,
+        cancel_form=CancelPauseForm(),
+        customer=customer,
+        pauses=pauses.open_pauses(registration, today),
+        max_days=pauses.MAX_PAUSE_DAYS,
+    )
+
+
+@bp.post("/watch/<int:customer_id>/pause/<int:pause_id>/cancel")
+@login_required
+def cancel_pause(customer_id: int, pause_id: int):
+    customer = watchable_contract(customer_id)
+    row = db.session.get(WatchPause, pause_id)
+    if row is None or row.registration.customer_id != customer.id:
+        abort(404)
+    if CancelPauseForm().validate_on_submit():
+        pauses.cancel_pause(row)
+        flash(_("一時停止を取り消しました。"), "success")
+    return redirect(url_for(".pause", customer_id=customer.id))
+
+
+@bp.route("/stop/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def stop(token: str):
+    """The recipient's own stop link: no login; POST also serves RFC 8058 one-click."""
+    recipient = find_recipient(token)
+    if recipient is None:
+        return render_template("watch/stop_unknown.html"), 404
+    if request.method == "POST":
+        recipient = stop_recipient(token)
+    customer = db.session.get(Customer, recipient.registration.customer_id)
+    return render_template("watch/stop.html", recipient=recipient, customer=customer)

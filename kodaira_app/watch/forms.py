@@ -1,0 +1,237 @@
+"""Forms of the 見守り screens. The rules themselves live in watch/windows.py."""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
+
+from kodaira_app.i18n import LANGUAGES
+from kodaira_app.watch.pauses import PauseError, check_pause
+from kodaira_app.watch.windows import (
+    MAX_RECIPIENTS,
+    MAX_WINDOWS,
+    NAME_MAX,
+    Recipient,
+    RuleError,
+    check_email,
+    check_name,
+    check_windows,
+    display_hour,
+    email_key,
+    start_hour,
+)
+
+# The screen's words for each rule of watch/windows.py and watch/pauses.py.
+MESSAGES = {
+    "hour_invalid": _l("見守り開始時刻は0時から24時までの1時間単位で指定してください"),
+    "first_window_required": _l("見守り開始時刻の1を入力してください"),
+    "windows_overlap": _l("見守り期間が重複しています"),
+    "too_many_windows": _l("見守り開始時刻は1日につき最大2回までです"),
+    "recipient_required": _l("通知先を1件以上入力してください"),
+    "too_many_recipients": _l("通知先は5件まで登録できます"),
+    "name_required": _l("名前を入力してください"),
+    "name_too_long": _l("名前は%(n)s文字以内で入力してください", n=NAME_MAX),
+    "name_invalid": _l("名前に使えない文字が含まれています"),
+    "email_required": _l("メールアドレスを入力してください"),
+    "email_invalid": _l("メールアドレスの形式が正しくありません"),
+    "email_duplicate": _l("同じメールアドレスが複数入力されています"),
+    "locale_invalid": _l("言語を選択してください"),
+    "pause_in_past": _l("開始日に過去の日付は指定できません"),
+    "pause_end_before_start": _l("終了日は開始日以降の日付を指定してください"),
+    "pause_too_long": _l("一時停止できるのは最大60日間です"),
+    "pause_overlap": _l("指定の期間は、ほかの一時停止と重なっています"),
+    "no_smart_meter": _l(
+        "水道スマートメーターが設置されていない契約は見守りサービスをご利用いただけません"
+    ),
+    "contract_required": _l("契約を選択してください"),
+}
+
+_EXTRA_HOUR = re.compile(r"^hour_(\d+)$")
+_EXTRA_RECIPIENT = re.compile(r"^recipients-(\d+)-")
+
+
+def hour_choices(empty_label) -> list[SelectChoice]:
+    return [SelectChoice("", empty_label)] + [
+        SelectChoice(str(h), display_hour(h)) for h in range(25)
+    ]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in LANGUAGES.items()]
+
+
+class ContractSelectForm(FlaskForm):
+    """Step ③/⑧: choose the contract. `contracts` are the account's own and added ones."""
+
+    contract = RadioField(_l("契約"), validate_choice=False)
+    submit = SubmitField(_l("登録"))
+
+    def __init__(self, contracts, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contracts = {str(c.id): c for c in contracts}
+        self.contract.choices = [
+            SelectChoice(key, c.display_number) for key, c in self.contracts.items()
+        ]
+        self.customer = None
+
+    def validate_contract(self, field):
+        customer = self.contracts.get(field.data or "")
+        if customer is None:
+            raise_message("contract_required")
+        if not customer.smart_meter:
+            raise_message("no_smart_meter")
+        self.customer = customer
+
+
+def raise_message(code: str):
+    from wtforms.validators import ValidationError
+
+    raise ValidationError(MESSAGES[code])
+
+
+class RecipientForm(Form):
+    name = StringField(_l("名前"))
+    email = StringField(_l("メールアドレス"))
+    locale = SelectField(_l("メールの言語"), choices=language_choices, validate_choice=False)
+
+
+class WatchInputForm(FlaskForm):
+    """Step ④/⑨: 見守り開始時刻 1 and 2, and up to five 通知先."""
+
+    hour_1 = SelectField("1.", validate_choice=False)
+    hour_2 = SelectField("2.", validate_choice=False)
+    recipients = FieldList(
+        FormField(RecipientForm), min_entries=MAX_RECIPIENTS, max_entries=MAX_RECIPIENTS
+    )
+    submit = SubmitField(_l("確認"))
+
+    def __init__(self, *args, width: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.width = width
+        self.hour_1.choices = hour_choices(_l("選択してください"))
+        self.hour_2.choices = hour_choices(_l("未入力"))
+        self.recipients_errors: list[str] = []
+        self.hours: list[int] = []
+        self.recipient_rows: list[Recipient] = []
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        self._check_extra_fields()
+        self._check_hours()
+        self._check_recipients()
+        fields_ok = not any(f.errors for name, f in self._fields.items() if name != "recipients")
+        rows_ok = not any(entry.form.errors for entry in self.recipients.entries)
+        return fields_ok and rows_ok and not (self.form_errors or self.recipients_errors)
+
+    def _check_extra_fields(self) -> None:
+        """Whatever the browser sends: no third window, no sixth recipient."""
+        for key, value in request.form.items(multi=True):
+            if not value.strip():
+                continue
+            hour = _EXTRA_HOUR.match(key)
+            if hour and int(hour.group(1)) > MAX_WINDOWS:
+                self.form_errors.append(MESSAGES["too_many_windows"])
+            row = _EXTRA_RECIPIENT.match(key)
+            if row and int(row.group(1)) >= MAX_RECIPIENTS:
+                self.form_errors.append(MESSAGES["too_many_recipients"])
+        self.form_errors[:] = list(dict.fromkeys(self.form_errors))
+
+    def _check_hours(self) -> None:
+        entered: list[int | None] = []
+        for field in (self.hour_1, self.hour_2):
+            raw = (field.data or "").strip()
+            if not raw:
+                entered.append(None)
+                continue
+            try:
+                hour = int(raw)
+                start_hour(hour)
+            except (ValueError, RuleError):
+                field.errors.append(MESSAGES["hour_invalid"])
+                hour = None
+            entered.append(hour)
+        if self.hour_1.errors or self.hour_2.errors:
+            return
+        try:
+            self.hours = check_windows(entered, self.width)
+        except RuleError as exc:
+            field = self.hour_2 if exc.index == 1 else self.hour_1
+            field.errors.append(MESSAGES[exc.code])
+
+    def _check_recipients(self) -> None:
+        seen: set[str] = set()
+        rows = []
+        for entry in self.recipients:
+            row = entry.form
+            name, email = (row.name.data or "").strip(), (row.email.data or "").strip()
+            if not name and not email:
+                continue
+            checked = Recipient(
+                name=_checked(row.name, check_name, name),
+                email=_checked(row.email, check_email, email),
+                locale=row.locale.data,
+            )
+            if row.locale.data not in LANGUAGES:
+                row.locale.errors.append(MESSAGES["locale_invalid"])
+            if not row.email.errors:
+                if email_key(checked.email) in seen:
+                    row.email.errors.append(MESSAGES["email_duplicate"])
+                seen.add(email_key(checked.email))
+            rows.append(checked)
+        if not rows:
+            self.recipients_errors.append(MESSAGES["recipient_required"])
+        self.recipient_rows = rows
+
+
+def _checked(field, check, value: str) -> str:
+    try:
+        return check(value)
+    except RuleError as exc:
+        field.errors.append(MESSAGES[exc.code])
+        return value
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("登録"))
+
+
+class EndForm(FlaskForm):
+    submit = SubmitField(_l("はい"))
+
+
+class PauseForm(FlaskForm):
+    start_date = DateField(_l("開始日"))
+    end_date = DateField(_l("終了日"))
+    submit = SubmitField(_l("一時停止する"))
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate(self, extra_validators=None) -> bool:
+        for field in (self.start_date, self.end_date):
+            field.process_errors = []
+        ok = super().validate(extra_validators)
+        for field in (self.start_date, self.end_date):
+            if field.data is None:
+                field.errors[:] = [_l("日付を入力してください")]
+                ok = False
+        if not ok:
+            return False
+        try:
+            check_pause(self.start_date.data, self.end_date.data, self.today)
+        except PauseError as exc:
+            target = self.start_date if exc.code == "pause_in_past" else self.end_date
+            target.errors.append(MESSAGES[exc.code])
+            return False
+        return True
+
+
+class CancelPauseForm(FlaskForm):
+    submit = SubmitField(_l("一時停止を取り消す"))
