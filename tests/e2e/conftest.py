@@ -11,7 +11,6 @@ static/guide/.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -382,5 +381,6 @@ def walk_factory(browser, live_server, audit):
         walk.close()
 
 
-def dump(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=1)
+def labelled(page, label: str):
+    """The field labelled exactly `label` (a required one shows `label*`)."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\*?\s*$"))

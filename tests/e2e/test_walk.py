@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE
+from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, labelled
 from tests.support.mailbox import text_body
 
 TOWN = ZoneInfo("Asia/Tokyo")
@@ -59,11 +59,6 @@ def story(arrange):
             )
         db.session.remove()
     return {}
-
-
-def labelled(page, label: str):
-    """The field labelled exactly `label` (a required one shows `label*`)."""
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\*?\s*$"))
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
