@@ -1,12 +1,17 @@
 """The queue worker: `python worker.py` works the `reports` and `mail` queues on Redis and
 enqueues the periodic jobs (tick, sweepers) every minute.
 
+    python worker.py                  the worker, its RQ scheduler and the periodic jobs
+    python worker.py --burst          work what is queued now, then exit
+    python worker.py --no-periodic    the worker only (another process enqueues the jobs)
+
 Run as many as you like; the periodic jobs are idempotent, so duplicates are harmless.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -14,6 +19,7 @@ import time
 from rq import Worker
 
 from kodaira_app import create_app
+from kodaira_app.extensions import db
 from kodaira_app.jobs import QUEUES, get_queue, get_redis
 from kodaira_app.schedule import run_periodic
 from kodaira_app.worker_app import set_worker_app
@@ -39,6 +45,10 @@ def main(argv: list[str]) -> int:
         print("REDIS_URL is not set: `make run` works the queue in-process.", file=sys.stderr)
         return 2
     set_worker_app(app)
+    with app.app_context():
+        engine = db.engine
+    # RQ runs each job in a forked child: it must not reuse the parent's pooled connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     burst = "--burst" in argv
     connection = get_redis(app)
     stop = threading.Event()

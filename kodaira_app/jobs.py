@@ -94,25 +94,38 @@ class ThreadWorker(SimpleWorker):
         pass
 
 
-def start_embedded_worker(app: Flask, poll_seconds: float = 1.0) -> threading.Thread:
-    """Run the queues and the periodic jobs in a daemon thread of this process."""
+def start_embedded_worker(
+    app: Flask,
+    poll_seconds: float = 1.0,
+    periodic_seconds: float = 60.0,
+    stop: threading.Event | None = None,
+) -> threading.Thread:
+    """Run the queues and the periodic jobs in a daemon thread of this process.
+
+    `stop` ends the loop (tests); otherwise it lives as long as the process.
+    """
     from kodaira_app.schedule import run_periodic
+
+    stop = stop or threading.Event()
 
     def loop() -> None:
         connection = get_redis(app)
         queues = [get_queue(name, app, connection) for name in QUEUES]
         worker = ThreadWorker(queues, connection=connection)
-        last_periodic = 0.0
-        while True:
+        last_periodic = None
+        while not stop.is_set():
             try:
-                if time.monotonic() - last_periodic >= 60:
-                    last_periodic = time.monotonic()
-                    with app.app_context():
+                with app.app_context():
+                    if (
+                        last_periodic is None
+                        or time.monotonic() - last_periodic >= periodic_seconds
+                    ):
+                        last_periodic = time.monotonic()
                         run_periodic()
-                worker.work(burst=True, logging_level="WARNING")
+                    worker.work(burst=True, logging_level="WARNING")
             except Exception:  # keep the embedded worker alive; the error is logged
                 log.exception("embedded worker loop failed")
-            time.sleep(poll_seconds)
+            stop.wait(poll_seconds)
 
     thread = threading.Thread(target=loop, name="embedded-worker", daemon=True)
     thread.start()

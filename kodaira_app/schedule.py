@@ -13,6 +13,8 @@ from kodaira_app.timeutil import utcnow
 PERIODIC_JOBS: list[tuple[str, str, str]] = [
     ("mail-sweep", "kodaira_app.mailer.jobs.sweep", "mail"),
     ("watch-pause-notices", "kodaira_app.watch.pauses.send_due_pause_notices", "mail"),
+    ("reports-tick", "kodaira_app.reports.jobs.tick", "reports"),
+    ("reports-sweep", "kodaira_app.reports.jobs.sweep", "mail"),
 ]
 
 

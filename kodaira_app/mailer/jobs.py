@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 # A claim older than this belongs to a worker that died before it could finish.
 STALE_CLAIM = timedelta(minutes=10)
+# Copies of 見守り mails: their Delivery rows drive the sending (kodaira_app/reports/send.py).
+DELIVERY_KINDS = ("watch_report", "watch_followup")
 
 
 def message_domain() -> str:
@@ -86,6 +88,7 @@ def sweep() -> int:
     now = utcnow()
     due = db.session.scalars(
         select(OutboxMail.id).where(
+            OutboxMail.kind.not_in(DELIVERY_KINDS),
             or_(
                 # a job lost on the way (Redis down at commit, Redis restarted)
                 (OutboxMail.status == "queued")
@@ -94,7 +97,7 @@ def sweep() -> int:
                 # a retry whose time has come
                 (OutboxMail.status == "queued") & (OutboxMail.next_attempt_at <= now),
                 (OutboxMail.status == "sending") & (OutboxMail.claimed_at <= now - STALE_CLAIM),
-            )
+            ),
         ).limit(5000)
     ).all()
     if due:

@@ -5,7 +5,7 @@ from kodaira_app.models.accounts import Account, ThrottleEvent
 from kodaira_app.models.customers import Consent, ContractLink, Customer
 from kodaira_app.models.mail import OutboxMail
 from kodaira_app.models.readings import ApiToken, Reading, ReadingChange
-from kodaira_app.models.reports import Delivery, WindowEvaluation
+from kodaira_app.models.reports import Delivery, ReportSlot, WindowEvaluation
 from kodaira_app.models.watch import WatchPause, WatchRecipient, WatchRegistration, WatchWindow
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "OutboxMail",
     "Reading",
     "ReadingChange",
+    "ReportSlot",
     "ThrottleEvent",
     "WatchPause",
     "WatchRecipient",

@@ -9,11 +9,32 @@ from kodaira_app.extensions import db
 from kodaira_app.timeutil import UTCDateTime, utcnow
 
 
+class ReportSlot(db.Model):
+    """An hour boundary the tick has handled: every window ending then was evaluated.
+
+    The tick inserts this row first, in the transaction that evaluates the windows, so a
+    second tick running at the same time waits for the first and then skips the slot.
+    """
+
+    __tablename__ = "report_slots"
+
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # on_time / late / missed: how the slot's windows were handled.
+    mode: Mapped[str] = mapped_column(String(16))
+    evaluations: Mapped[int] = mapped_column(default=0)
+    deliveries: Mapped[int] = mapped_column(default=0)
+
+
 class WindowEvaluation(db.Model):
     """One window of one registration on one day, evaluated once by the tick."""
 
     __tablename__ = "window_evaluations"
-    __table_args__ = (UniqueConstraint("registration_id", "window_start"),)
+    __table_args__ = (
+        UniqueConstraint("registration_id", "window_start"),
+        # The usual use reads the same window of the previous days.
+        Index("ix_window_evaluations_window_start", "window_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("watch_registrations.id"))
@@ -22,15 +43,18 @@ class WindowEvaluation(db.Model):
     window_end: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # used / none / missing / partial / paused / missed
     status: Mapped[str] = mapped_column(String(16))
+    # Sum of the hours received (for 'partial' only those hours; NULL when none came).
     deciliters: Mapped[int | None] = mapped_column()
     hours_expected: Mapped[int] = mapped_column()
     hours_received: Mapped[int] = mapped_column()
-    missing_hours: Mapped[list] = mapped_column(JSON, default=list)
+    # For 'partial': the UTC starts (ISO 8601) of the hours that did not arrive.
+    missing_hours: Mapped[list | None] = mapped_column(JSON)
     usual_deciliters: Mapped[int | None] = mapped_column()
     late: Mapped[bool] = mapped_column(default=False)
-    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Set once the follow-up with the complete figure has been written.
     followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followup_deciliters: Mapped[int | None] = mapped_column()
 
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="evaluation")
 
@@ -48,10 +72,11 @@ class Delivery(db.Model):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("window_evaluations.id"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("watch_recipients.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="report")  # report / followup
-    # pending / sending / sent / failed / missed / paused / stopped
+    # pending / sending / sent / kept / failed / missed / paused
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When its send job was last enqueued (the sweeper re-enqueues jobs Redis lost).
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # After a temporary failure: when the sweeper may try again.

@@ -1,3 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
+
+from kodaira_app.extensions import db
+from kodaira_app.models import Delivery, WatchRecipient, WindowEvaluation
+from kodaira_app.reports.console import preview
+from kodaira_app.reports.content import window_label
+from kodaira_app.reports.tick import run_tick
+from kodaira_app.timeutil import town_tz
 
 reports_cli = AppGroup("reports", help="見守り reports: run the tick, inspect deliveries.")
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {value}") from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter("give the offset, e.g. 2026-11-25T12:30:00+09:00")
+    return moment
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(town_tz(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+
+
+@reports_cli.command("run")
+@click.option("--at", "at", required=True, help="The moment, ISO 8601 with offset.")
+@click.option("--dry-run", is_flag=True, help="Show what would be evaluated and sent.")
+def run_command(at: str, dry_run: bool) -> None:
+    """Run the tick for a moment: the same code and idempotence as the worker's tick."""
+    now = _moment(at)
+    if dry_run:
+        mails = preview(now)
+        if not mails:
+            click.echo("nothing due")
+        for m in mails:
+            click.echo(
+                f"{_local(m.window_end)} {m.mode} registration #{m.registration_id}: "
+                f"{m.status} -> {m.to or '(no mail)'}: {m.subject or ''}"
+            )
+        return
+    result = run_tick(now)
+    if not result.slots and not result.followup_ids:
+        click.echo("nothing due")
+    for slot in result.slots:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(slot.statuses.items())) or "no windows"
+        click.echo(
+            f"windows ending {_local(slot.window_end)} ({slot.mode}): {counts}; "
+            f"{len(slot.delivery_ids)} mails queued"
+        )
+    if result.followup_ids:
+        click.echo(f"follow-ups: {len(result.followup_ids)} mails queued")
+
+
+@reports_cli.command("deliveries")
+@click.option("--status", default=None, help="pending / sending / sent / failed / ...")
+@click.option("--limit", default=50, show_default=True)
+def deliveries_command(status: str | None, limit: int) -> None:
+    """List delivery rows with their status, attempts and last error, newest first."""
+    query = (
+        select(Delivery, WindowEvaluation, WatchRecipient)
+        .join(WindowEvaluation, WindowEvaluation.id == Delivery.evaluation_id)
+        .join(WatchRecipient, WatchRecipient.id == Delivery.recipient_id)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(Delivery.status == status)
+    tz = town_tz(current_app.config["TIMEZONE"])
+    rows = db.session.execute(query).all()
+    if not rows:
+        click.echo("no deliveries")
+    for d, e, r in rows:
+        window = window_label(e.window_start, e.window_end, "ja", tz)
+        click.echo(
+            f"#{d.id} {d.kind} {d.status} attempts={d.attempts} {r.email} "
+            f"[{window} {e.status}]" + (f" error: {d.last_error}" if d.last_error else "")
+        )

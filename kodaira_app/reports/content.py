@@ -1,0 +1,116 @@
+"""What a 見守り mail says: the context its templates get, and the rendering.
+
+Rendering is per recipient, in the recipient's language (`force_locale`), numbers and
+dates formatted with Babel for that language. The templates are fetched once and rendered
+directly, so that a batch of a hundred mails costs little more than the mails themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
+from flask import current_app
+from flask_babel import force_locale
+
+from kodaira_app.timeutil import town_tz
+from kodaira_app.watch.links import stop_url, unsubscribe_headers
+
+TEMPLATE = "report"
+
+
+@dataclass
+class ReportFacts:
+    """The facts of one mail, read from the evaluation, recipient and contract rows."""
+
+    kind: str  # report / followup
+    status: str  # used / none / missing / partial
+    window_start: datetime
+    window_end: datetime
+    deciliters: int | None
+    usual_deciliters: int | None
+    missing_hours: list[str]
+    late: bool
+    followup_deciliters: int | None
+    recipient_name: str
+    recipient_email: str
+    locale: str
+    stop_token: str
+    masked_number: str
+
+
+def _liters(deciliters: int | None, locale: str) -> str | None:
+    if deciliters is None:
+        return None
+    return format_decimal(deciliters / 10, format="#,##0.0", locale=locale)
+
+
+def _hour(moment: datetime, tz) -> str:
+    local = moment.astimezone(tz)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+def window_label(start: datetime, end: datetime, locale: str, tz) -> str:
+    """「11月25日 06:00〜12:00」; a window ending at midnight ends at 24:00."""
+    local_start = start.astimezone(tz)
+    day = format_skeleton("MMMd", local_start, locale=locale)
+    end_label = _hour(end, tz)
+    if end_label == "00:00":
+        end_label = "24:00"
+    return f"{day} {_hour(start, tz)}〜{end_label}"
+
+
+def mail_context(facts: ReportFacts) -> dict:
+    tz = town_tz(current_app.config["TIMEZONE"])
+    base_url = current_app.config["APP_BASE_URL"]
+    status = facts.status
+    amount = facts.deciliters
+    if facts.kind == "followup":
+        amount = facts.followup_deciliters
+        status = "used" if amount else "none"
+    missing = []
+    for iso in facts.missing_hours or ():
+        start = datetime.fromisoformat(iso)
+        missing.append(f"{_hour(start, tz)}〜{_hour(start + timedelta(hours=1), tz)}")
+    return {
+        "kind": facts.kind,
+        "locale": facts.locale,
+        "status": status,
+        "late": facts.late,
+        "name": facts.recipient_name,
+        "masked_number": facts.masked_number,
+        "window": window_label(facts.window_start, facts.window_end, facts.locale, tz),
+        "timezone": current_app.config["TIMEZONE"],
+        "liters": _liters(amount, facts.locale),
+        "usual_liters": _liters(facts.usual_deciliters, facts.locale),
+        "missing_hours": missing,
+        "base_url": base_url,
+        "change_url": f"{base_url}/procedures",
+        "stop_url": stop_url(facts.stop_token),
+    }
+
+
+class Renderer:
+    """Renders report mails; keep one per batch."""
+
+    def __init__(self) -> None:
+        env = current_app.jinja_env
+        self.subject = env.get_template(f"mail/{TEMPLATE}.subject.txt")
+        self.text = env.get_template(f"mail/{TEMPLATE}.txt")
+        self.html = env.get_template(f"mail/{TEMPLATE}.html")
+
+    def render(self, facts: ReportFacts) -> dict:
+        """Subject, bodies and headers of one mail, in the recipient's language."""
+        with force_locale(facts.locale):
+            context = mail_context(facts)
+            subject = " ".join(self.subject.render(context).split())
+            body_text = self.text.render(context)
+            body_html = self.html.render(context)
+        return {
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+            "headers": unsubscribe_headers(facts.stop_token),
+        }

@@ -1,0 +1,217 @@
+"""Faults: every test ends with every recipient holding exactly one mail per window."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from kodaira_app.extensions import db
+from kodaira_app.models import Delivery, OutboxMail, ReportSlot, WindowEvaluation
+from kodaira_app.reports.send import claim, enqueue_deliveries, send_deliveries, sweep_deliveries
+from kodaira_app.reports.tick import run_tick
+from kodaira_app.timeutil import utcnow
+from tests.support.jobs import run_jobs as burst_worker
+from tests.support.watch_rows import add_readings, jst, make_watch
+
+RECIPIENTS = (("息子", "son@example.com"), ("娘", "daughter@example.com"))
+TICK = jst(2026, 11, 25, 12, 30)
+
+
+def watched(n: int = 2):
+    from kodaira_app.models import Customer
+
+    regs = [make_watch(recipients=RECIPIENTS) for _ in range(n)]
+    for reg in regs:
+        meter = db.session.get(Customer, reg.customer_id).meter_id
+        add_readings(meter, jst(2026, 11, 25, 6), [1.0] * 6)
+    return regs
+
+
+def assert_one_mail_each(smtp, windows: int = 2) -> None:
+    recipients = [m["To"] for m in smtp.messages]
+    assert sorted(recipients) == sorted([email for _, email in RECIPIENTS] * windows)
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(set(ids)) == len(ids)
+    statuses = db.session.scalars(select(Delivery.status)).all()
+    assert statuses == ["sent"] * len(recipients)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def in_threads(app, fn, n: int = 2) -> None:
+    """Run `fn` in n threads at once, each with its own app context and session."""
+
+    def run():
+        with app.app_context():
+            fn()
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_tick_run_twice_and_slot_record_lost(app, smtp, run_jobs):
+    watched()
+    run_tick(TICK)
+    run_tick(TICK)
+    run_tick(TICK + timedelta(minutes=1))
+    # Even with the slot records deleted by hand, the UNIQUE keys hold.
+    db.session.execute(delete(ReportSlot))
+    db.session.commit()
+    run_tick(TICK)
+    run_jobs()
+    assert db.session.query(WindowEvaluation).count() == 2
+    assert_one_mail_each(smtp)
+
+
+def test_two_ticks_at_once_evaluate_once(app, smtp, run_jobs):
+    watched()
+    results = []
+    in_threads(app, lambda: results.append(run_tick(TICK)))
+    assert sorted(len(r.delivery_ids) for r in results) == [0, 4]
+    run_jobs()
+    assert_one_mail_each(smtp)
+
+
+def test_duplicate_jobs_on_two_workers_at_once_send_once(app, smtp):
+    watched(3)
+    ids = run_tick(TICK).delivery_ids
+    # RQ is at-least-once: the same ids queued again, in other batches, too.
+    enqueue_deliveries(ids, batch_size=1)
+    enqueue_deliveries(list(reversed(ids)), batch_size=2)
+    in_threads(app, lambda: burst_worker(app))
+    assert_one_mail_each(smtp, windows=3)
+
+
+def test_job_run_again_after_success_sends_nothing(app, smtp, run_jobs):
+    watched(1)
+    ids = run_tick(TICK).delivery_ids
+    run_jobs()
+    assert send_deliveries(ids) == {"claimed": 0, "sent": 0, "failed": 0}
+    assert_one_mail_each(smtp, windows=1)
+
+
+def test_smtp_down_then_back(app, smtp, run_jobs):
+    watched()
+    state = app.extensions["mail"]
+    port, state.port = state.port, closed_port()
+    run_tick(TICK)
+    run_jobs()
+    rows = db.session.scalars(select(Delivery)).all()
+    assert {(d.status, d.attempts) for d in rows} == {("pending", 1)}
+    assert all("ConnectionRefusedError" in d.last_error for d in rows)
+    assert all(d.next_attempt_at > utcnow() for d in rows)
+    # Not due yet: the sweeper leaves them; the job run again claims nothing.
+    assert sweep_deliveries() == 0
+    state.port = port
+    assert sweep_deliveries(now=utcnow() + timedelta(minutes=1)) == 4
+    run_jobs()
+    assert_one_mail_each(smtp)
+    assert {d.attempts for d in db.session.scalars(select(Delivery))} == {2}
+
+
+def test_temporary_refusal_is_retried_with_backoff(app, smtp, run_jobs):
+    watched(1)
+    smtp.refuse_rcpt = "451 4.3.0 try again later"
+    run_tick(TICK)
+    run_jobs()
+    rows = db.session.scalars(select(Delivery)).all()
+    assert {d.status for d in rows} == {"pending"}
+    assert all("451" in d.last_error for d in rows)
+    # The outbox copy waits too, and the outbox's own sweeper leaves it to the delivery.
+    from kodaira_app.mailer.jobs import sweep as outbox_sweep
+
+    db.session.execute(update(OutboxMail).values(created_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    assert outbox_sweep() == 0
+    smtp.refuse_rcpt = None
+    sweep_deliveries(now=utcnow() + timedelta(minutes=1))
+    run_jobs()
+    assert_one_mail_each(smtp, windows=1)
+
+
+def test_permanent_refusal_is_failed_with_error_then_resent(app, smtp, run_jobs, runner):
+    from kodaira_app.reports.console import resend
+
+    watched(1)
+    smtp.refuse_rcpt = "550 5.1.1 no such user"
+    run_tick(TICK)
+    run_jobs()
+    rows = db.session.scalars(select(Delivery).order_by(Delivery.id)).all()
+    assert {(d.status, d.attempts) for d in rows} == {("failed", 1)}
+    assert all("550" in d.last_error for d in rows)
+    out = runner.invoke(args=["reports", "deliveries", "--status", "failed"]).output
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert "failed attempts=1 son@example.com" in out
+    assert "(550, b'5.1.1 no such user')" in lines[0]
+    # The sweeper does not retry a permanent failure; staff can, on the same row.
+    assert sweep_deliveries(now=utcnow() + timedelta(days=1)) == 0
+    smtp.refuse_rcpt = None
+    assert [resend(d.id) for d in rows] == ["queued", "queued"]
+    run_jobs()
+    assert_one_mail_each(smtp, windows=1)
+    assert db.session.query(Delivery).count() == 2
+
+
+def test_worker_killed_between_claim_and_send(app, smtp, run_jobs):
+    watched()
+    ids = run_tick(TICK).delivery_ids
+    # A worker claimed the rows and died: the job is gone, the rows say 'sending'.
+    claim(ids, utcnow() - timedelta(minutes=5))
+    from tests.support.database import clear_queues
+
+    clear_queues(app)
+    _empty_embedded_queues(app)
+    run_jobs()
+    assert smtp.messages == []
+    assert sweep_deliveries() == 0  # a claim 5 minutes old could still be working
+    assert sweep_deliveries(now=utcnow() + timedelta(minutes=11)) == 4
+    run_jobs()
+    assert_one_mail_each(smtp)
+
+
+def _empty_embedded_queues(app):
+    from kodaira_app.jobs import QUEUES, get_queue
+
+    for name in QUEUES:
+        get_queue(name, app).empty()
+
+
+def test_redis_down_while_user_registers_and_tick_runs(app, smtp, run_jobs, caplog):
+    from kodaira_app.mailer.jobs import sweep as outbox_sweep
+    from kodaira_app.mailer.outbox import queue_mail
+
+    redis_url = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{closed_port()}/0"
+    # The user's registration commits, with its confirmation mail, while Redis is down.
+    regs = watched()
+    queue_mail(to="holder@example.com", kind="test", template="test", name="小平 太郎")
+    db.session.commit()
+    result = run_tick(TICK)
+    assert len(result.delivery_ids) == 4
+    assert "left for the sweeper" in caplog.text
+    app.config["REDIS_URL"] = redis_url
+    run_jobs()
+    assert smtp.messages == []
+    # Later the sweepers find the rows whose jobs never reached Redis.
+    db.session.execute(update(OutboxMail).values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert outbox_sweep() == 1
+    assert sweep_deliveries(now=utcnow() + timedelta(minutes=6)) == 4
+    run_jobs()
+    assert len(smtp.to("holder@example.com")) == 1
+    assert len(regs) == 2
+    assert sorted(m["To"] for m in smtp.messages if m["To"] != "holder@example.com") == sorted(
+        [email for _, email in RECIPIENTS] * 2
+    )
