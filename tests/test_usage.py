@@ -13,7 +13,7 @@ from kodaira_app.extensions import db
 from kodaira_app.models import WatchRegistration, WatchWindow
 from kodaira_app.usage import charts
 from tests.support.accounts import make_account
-from tests.support.billing import add_readings, make_bill, signed_in_contract
+from tests.support.billing import account_of, add_readings, make_bill, signed_in_contract
 from tests.support.factories import link, make_customer
 
 # 12:00 JST on 2026-03-10.
@@ -257,18 +257,13 @@ def test_usage_needs_login(client):
 
 def test_several_contracts_can_be_switched(client, contract):
     second = make_customer()
-    link(_account_of(contract), second)
+    link(account_of(contract), second)
     soup = page(client, f"/usage/{second.id}")
     links = soup.find("ul", class_="contract-switch").find_all("a")
     assert [a.get_text(" ", strip=True).split()[0] for a in links] == [
         contract.display_number, second.display_number]
     assert links[1]["aria-current"] == "page"
 
-
-def _account_of(customer):
-    from kodaira_app.models import Account
-
-    return db.session.get(Account, customer.link.account_id)
 
 
 def test_nice_max_and_bar_heights():

@@ -73,3 +73,10 @@ def signed_in_contract(auth, monkeypatch, now: datetime, **customer):
     contract = make_customer(**customer)
     link(account, contract)
     return contract
+
+
+def account_of(customer):
+    """The account holding this contract."""
+    from kodaira_app.models import Account
+
+    return db.session.get(Account, customer.link.account_id)
