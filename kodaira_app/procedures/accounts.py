@@ -1,0 +1,109 @@
+"""Account procedures: change the e-mail address or the password, leave the app."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import or_, select
+
+from kodaira_app.auth.accounts import find_account, hash_password
+from kodaira_app.extensions import db
+from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.models import Account, ContractLink, Customer, WatchRegistration
+from kodaira_app.timeutil import utcnow
+from kodaira_app.watch.registrations import end_registration
+
+EMAIL_CHANGE_SALT = "email-change"
+EMAIL_CHANGE_MAX_AGE = 24 * 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CHANGE_SALT)
+
+
+def request_email_change(account: Account, new_email: str, locale: str) -> None:
+    """Mail a confirmation link to the new address; nothing changes until it is opened."""
+    token = _serializer().dumps({"id": account.id, "old": account.email, "new": new_email})
+    queue_mail(
+        to=new_email,
+        kind="account_email_change",
+        template="account_email_change",
+        locale=locale,
+        link=current_app.config["APP_BASE_URL"] + url_for("procedures.confirm_email", token=token),
+        hours=EMAIL_CHANGE_MAX_AGE // 3600,
+    )
+    db.session.commit()
+
+
+def load_email_change(token: str) -> tuple[Account, str] | None:
+    """The account and its new address, while the link is valid and unused."""
+    try:
+        data = _serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    account = db.session.get(Account, data.get("id"))
+    if account is None or account.closed_at is not None or account.email != data.get("old"):
+        return None
+    return account, str(data.get("new"))
+
+
+def apply_email_change(account: Account, new_email: str) -> bool:
+    """False when another account uses the address by now."""
+    other = find_account(new_email)
+    if other is not None and other.id != account.id:
+        return False
+    account.email = new_email
+    db.session.commit()
+    return True
+
+
+def change_password(account: Account, password: str) -> None:
+    """Every other session ends: they carry the old session_version."""
+    account.password_hash = hash_password(password)
+    account.session_version = (account.session_version or 1) + 1
+    db.session.commit()
+
+
+def leaving_summary(account: Account) -> tuple[list[Customer], list[WatchRegistration]]:
+    """What leaving does: the contracts it frees and the watch registrations it ends."""
+    contracts = list(
+        db.session.scalars(
+            select(Customer)
+            .join(ContractLink, ContractLink.customer_id == Customer.id)
+            .where(ContractLink.account_id == account.id)
+            .order_by(ContractLink.linked_at, ContractLink.id)
+        )
+    )
+    registrations = list(
+        db.session.scalars(
+            select(WatchRegistration)
+            .where(
+                WatchRegistration.ended_at.is_(None),
+                or_(
+                    WatchRegistration.account_id == account.id,
+                    WatchRegistration.customer_id.in_([c.id for c in contracts]),
+                ),
+            )
+            .order_by(WatchRegistration.id)
+        )
+    )
+    return contracts, registrations
+
+
+def close_account(account: Account) -> None:
+    """Free the contracts, end every watch (recipients told), close the account."""
+    contracts, registrations = leaving_summary(account)
+    for registration in registrations:
+        end_registration(registration, db.session.get(Customer, registration.customer_id))
+    for link in db.session.scalars(
+        select(ContractLink).where(ContractLink.account_id == account.id)
+    ):
+        db.session.delete(link)
+    now = utcnow()
+    account.closed_at = now
+    # The address may sign up again: the closed account keeps a placeholder.
+    account.email = f"closed-{account.id}-{int(now.timestamp())}@closed.invalid"
+    account.session_version = (account.session_version or 1) + 1
+    db.session.commit()
