@@ -82,11 +82,27 @@ def app(app_config):
     from kodaira_app.extensions import db
 
     app = create_app(app_config)
+    _fresh_request_globals(app)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
     database.clear_queues(app)
+
+
+def _fresh_request_globals(app):
+    """Each request starts with its own `g`, as it does when served.
+
+    The fixture's app context stays pushed for the whole test, and Flask reuses it for
+    every request, so without this Flask-Login's cached user (g._login_user) would carry
+    over from one client's request to the next client's.
+    """
+    from flask import g, request_started
+
+    def forget_user(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget_user, app, weak=False)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kodaira_app.extensions import db
@@ -64,3 +64,9 @@ class Consent(db.Model):
     relation: Mapped[str] = mapped_column(String(16))
     text_version: Mapped[str] = mapped_column(String(32))
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Consent, "before_update")
+@event.listens_for(Consent, "before_delete")
+def _consents_are_append_only(mapper, connection, target) -> None:
+    raise PermissionError("consents are append-only: add a new row instead")

@@ -35,7 +35,8 @@ def flashes(soup: BeautifulSoup) -> list[str]:
 
 
 def label_for(soup: BeautifulSoup, field_id: str) -> str:
-    return text(soup.find("label", attrs={"for": field_id}))
+    """The label as read: 'お客様番号*' (the required mark follows the text directly)."""
+    return soup.find("label", attrs={"for": field_id}).get_text("", strip=True)
 
 
 def csrf_token(soup: BeautifulSoup) -> str:
