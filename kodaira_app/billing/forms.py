@@ -5,7 +5,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -74,7 +74,6 @@ class DirectDebitForm(FlaskForm):
         ],
     )
     request_key = HiddenField()
-    submit = SubmitField(_l("申し込む"))
 
     allowed_ids: set[int] = set()
 
