@@ -6,6 +6,8 @@ processes, a restart) does nothing twice, and a missed one is made up by the nex
 
 from __future__ import annotations
 
+from flask import current_app
+
 from kodaira_app.jobs import enqueue_now
 from kodaira_app.timeutil import utcnow
 
@@ -19,7 +21,12 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
 
 
 def run_periodic() -> None:
-    """Enqueue every periodic job once for the current minute."""
+    """Enqueue every periodic job once for the current minute.
+
+    The ids carry QUEUE_PREFIX: two installations (or two test runs) on one Redis must
+    not take each other's slot for their own.
+    """
     minute = utcnow().strftime("%Y%m%d%H%M")
+    prefix = current_app.config["QUEUE_PREFIX"]
     for job_id, func, queue in PERIODIC_JOBS:
-        enqueue_now(func, queue=queue, job_id=f"{job_id}-{minute}", unique=True)
+        enqueue_now(func, queue=queue, job_id=f"{prefix}-{job_id}-{minute}", unique=True)

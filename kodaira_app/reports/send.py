@@ -100,10 +100,22 @@ def _facts(ids: list[int]) -> list[tuple[int, int | None, ReportFacts]]:
     return [(d.id, d.outbox_id, facts_for(d.kind, e, r, c)) for d, e, r, c in rows]
 
 
+def reported_status(e: WindowEvaluation) -> str:
+    """The status a mail states; a paused or missed window sent deliberately by staff
+    states what its readings say."""
+    if e.status not in ("paused", "missed"):
+        return e.status
+    if not e.hours_received:
+        return "missing"
+    if e.hours_received < e.hours_expected:
+        return "partial"
+    return "used" if e.deciliters else "none"
+
+
 def facts_for(kind: str, e: WindowEvaluation, r: WatchRecipient, c: Customer) -> ReportFacts:
     return ReportFacts(
         kind=kind,
-        status=e.status,
+        status=reported_status(e),
         window_start=e.window_start,
         window_end=e.window_end,
         deciliters=e.deciliters,
