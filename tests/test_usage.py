@@ -215,7 +215,14 @@ def test_hourly_defaults_to_today(client, contract):
     add_readings(contract.meter_id, utc(2026, 3, 9, 15), [12])  # 00:00 JST on 3/10
     soup = page(client, f"/usage/{contract.id}")
     assert soup.find("input", id="date")["value"] == "2026-03-10"
-    assert rows(soup, "table-hourly")[0] == ["00:00〜01:00", "1.2 L", ""]
+    table = rows(soup, "table-hourly")
+    assert table[0] == ["00:00〜01:00", "1.2 L", ""]
+    # Now is 12:00 JST: hours that have ended without data are missing, the rest to come.
+    assert table[11] == ["11:00〜12:00", "データなし", ""]
+    assert table[12] == ["12:00〜13:00", "計測前", ""]
+    assert table[23] == ["23:00〜24:00", "計測前", ""]
+    svg = soup.find("svg", id="chart-hourly")
+    assert len(svg.find_all("text", class_="chart-missing")) == 11
 
 
 @pytest.mark.parametrize(

@@ -58,10 +58,12 @@ def column_chart(
     x_labels: list[str],
     y_label: callable,
     shaded: list[bool] | None = None,
+    pending: list[bool] | None = None,
     label_every: int = 1,
     height: int = 220,
 ) -> ColumnChart:
-    """`y_label(v)` formats an axis value; a None value is drawn as a dash (no data)."""
+    """`y_label(v)` formats an axis value; a None value is drawn as a dash (no data),
+    unless it is `pending` (a time still to come), which is left empty."""
     plot = Rect(52, 12, WIDTH - 52 - 8, height - 12 - 30)
     top = nice_max(max((v for v in values if v is not None), default=0))
     chart = ColumnChart(height=height, plot=plot)
@@ -74,9 +76,9 @@ def column_chart(
         x = plot.x + i * slot
         if shaded and shaded[i]:
             chart.shades.append(Rect(round(x, 2), plot.y, round(slot, 2), plot.height))
-        if value is None:
+        if value is None and not (pending and pending[i]):
             chart.missing.append(Label(round(x + slot / 2, 2), plot.y + plot.height - 3, "–"))
-        elif value > 0:
+        elif value is not None and value > 0:
             h = plot.height * value / top
             chart.bars.append(
                 Rect(round(x + slot * 0.15, 2), round(plot.y + plot.height - h, 2),

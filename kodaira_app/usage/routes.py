@@ -69,7 +69,8 @@ def _litres_axis(value: float) -> str:
 def contract(customer_id: int):
     customer = get_contract(current_user, customer_id)
     tz = _tz()
-    today = series.town_today(utcnow(), tz)
+    now = utcnow()
+    today = series.town_today(now, tz)
     periods = _periods(customer)
     context = {
         "customer": customer,
@@ -83,7 +84,7 @@ def contract(customer_id: int):
     if customer.smart_meter and customer.meter_id:
         form, day = _day_form(today)
         days = series.daily_series(customer.meter_id, today, tz)
-        hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer))
+        hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
         context.update(
             form=form,
             day=day,
@@ -102,6 +103,7 @@ def contract(customer_id: int):
                 [str(h.hour) for h in hours],
                 _litres_axis,
                 shaded=[h.watched for h in hours],
+                pending=[h.pending for h in hours],
                 label_every=3,
             ),
         )
@@ -164,8 +166,9 @@ def daily_csv(customer_id: int):
 def hourly_csv(customer_id: int):
     customer = _smart_contract(customer_id)
     tz = _tz()
-    _, day = _day_form(series.town_today(utcnow(), tz))
-    hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer))
+    now = utcnow()
+    _, day = _day_form(series.town_today(now, tz))
+    hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
     rows = [
         [day.isoformat(), f"{h.hour:02d}:00", _litres_csv(h.deciliters), "○" if h.watched else ""]
         for h in hours

@@ -38,6 +38,7 @@ class HourPoint:
     hour: int  # 0..23, town time
     deciliters: int | None
     watched: bool  # inside a 見守り window
+    pending: bool = False  # the hour has not ended yet and has no reading: not missing
 
 
 def town_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -105,14 +106,22 @@ def watched_hours(windows: list[WatchWindow]) -> set[int]:
 
 
 def hourly_series(
-    meter_id: str, day: date, tz: ZoneInfo, windows: list[WatchWindow]
+    meter_id: str, day: date, tz: ZoneInfo, windows: list[WatchWindow], now: datetime
 ) -> list[HourPoint]:
     """Use per hour of one town day, with the 見守り windows marked."""
     start = town_midnight(day, tz)
     rows = _readings(meter_id, start, town_midnight(day + timedelta(days=1), tz))
     by_hour = {hour_start.astimezone(tz).hour: dl for hour_start, dl in rows}
     watched = watched_hours(windows)
-    return [HourPoint(h, by_hour.get(h), h in watched) for h in range(24)]
+    return [
+        HourPoint(
+            h,
+            by_hour.get(h),
+            h in watched,
+            pending=h not in by_hour and start + timedelta(hours=h + 1) > now,
+        )
+        for h in range(24)
+    ]
 
 
 def use_since(meter_id: str, start_day: date, now: datetime, tz: ZoneInfo) -> int | None:
