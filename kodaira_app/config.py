@@ -97,4 +97,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 200) * 1024 * 1024,
         # In-process queue worker for `make run` without Redis.
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER")),
+        # The staff console signs a clerk out after this many minutes without a request.
+        "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 30),
     }

@@ -217,7 +217,7 @@ def test_inactivity_ends_the_staff_session(app, client):
     staff = sign_in_staff(client, make_staff())
     assert client.get("/staff/").status_code == 200
     with client.session_transaction() as session:
-        session["staff_seen"] = int(time.time()) - app.config.get("STAFF_IDLE_MINUTES", 30) * 60 - 5
+        session["staff_seen"] = int(time.time()) - app.config["STAFF_IDLE_MINUTES"] * 60 - 5
     response = client.get("/staff/")
     assert response.status_code == 302 and response.headers["Location"] == "/staff/login"
     flash = page(client.get("/staff/login")).select_one(".flash")
@@ -338,3 +338,18 @@ def test_audit_page_lists_who_did_what(client):
     assert search_row[1] == clerk.email
     assert "query=8002" in search_row[4]
     assert audit_actions()[-1] == "view_audit"
+
+
+def test_the_idle_limit_is_a_setting(app_config):
+    from kodaira_app import create_app
+
+    app_config["STAFF_IDLE_MINUTES"] = 1
+    app = create_app(app_config)
+    client = app.test_client()
+    with app.app_context():
+        sign_in_staff(client, make_staff())
+        with client.session_transaction() as session:
+            session["staff_seen"] = int(time.time()) - 90
+        assert client.get("/staff/").status_code == 302
+        db.session.remove()
+        db.engine.dispose()

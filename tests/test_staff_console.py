@@ -475,3 +475,18 @@ def test_direct_debit_needs_an_outcome(client, clerk, application):
     assert flash.get_text(strip=True) == "処理結果を選んでください。"
     db.session.refresh(application)
     assert application.status == "submitted"
+
+
+def test_readings_upload_reports_bad_rows_with_their_lines(client, clerk, town):
+    csv = ("meter_id,hour_start,liters\n"
+           "MTR-0001,2026-11-25T06:00:00+09:00,2.5\n"
+           "MTR-0001,2026-11-25T07:00:00,1.0\n"
+           "MTR-0001,2026-11-25T08:00:00+09:00,-3\n")
+    response = upload(client, "readings", csv)
+    soup = page(client.get(response.headers["Location"]))
+    assert soup.select_one("dd.imported").get_text() == "1"
+    errors = table_rows(soup, "table.upload-errors")
+    assert [line for line, _ in errors] == ["3", "4"]
+    assert "UTC offset" in errors[0][1] and "negative" in errors[1][1]
+    assert db.session.scalar(select(Reading.deciliters)) == 25
+    assert last_audit().target_id == "readings"

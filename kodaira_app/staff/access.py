@@ -31,7 +31,7 @@ MAX_FAILURES_PER_ADDRESS = 20
 
 
 def idle_limit_seconds() -> int:
-    return int(current_app.config.get("STAFF_IDLE_MINUTES", 30)) * 60
+    return current_app.config["STAFF_IDLE_MINUTES"] * 60
 
 
 def current_staff() -> StaffUser | None:

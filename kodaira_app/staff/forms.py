@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -83,12 +91,11 @@ class ResendForm(FlaskForm):
     confirm_repeat = BooleanField(_l("送信済みの通知先へ、意図して同じ内容を再度送信します"))
 
 
-HOURS = [SelectChoice(str(h), f"{h:02d}:00") for h in range(24)]
-
-
 class TickForm(FlaskForm):
+    """The moment (town time) to run the tick for: a report is due 30 minutes after its window."""
+
     day = DateField(_l("日付"), validators=[InputRequired(_l("日付を入力してください。"))])
-    hour = SelectField(_l("時刻"), choices=HOURS, default="12")
+    time = TimeField(_l("時刻"), validators=[InputRequired(_l("時刻を入力してください。"))])
 
 
 class UploadForm(FlaskForm):

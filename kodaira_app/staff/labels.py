@@ -36,3 +36,5 @@ DIRECT_DEBIT_STATUS = {
     "processed": _l("手続き完了"),
     "rejected": _l("不備により返却"),
 }
+
+TICK_MODE = {"on_time": _l("予定どおり"), "late": _l("遅れて評価"), "missed": _l("期限切れ")}

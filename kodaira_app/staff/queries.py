@@ -204,6 +204,17 @@ def list_deliveries(
     return list(db.session.scalars(query))
 
 
+def registration_customers(registration_ids: set[int]) -> dict[int, Customer]:
+    if not registration_ids:
+        return {}
+    rows = db.session.execute(
+        select(WatchRegistration.id, Customer)
+        .join(Customer, Customer.id == WatchRegistration.customer_id)
+        .where(WatchRegistration.id.in_(registration_ids))
+    )
+    return {registration_id: customer for registration_id, customer in rows}
+
+
 def delivery_context(deliveries: list[Delivery]) -> dict:
     """Recipients and contracts of a list of deliveries, by id, for one table."""
     recipient_ids = {d.recipient_id for d in deliveries}
@@ -213,13 +224,5 @@ def delivery_context(deliveries: list[Delivery]) -> dict:
             select(WatchRecipient).where(WatchRecipient.id.in_(recipient_ids))
         )
     } if recipient_ids else {}
-    registration_ids = {d.evaluation.registration_id for d in deliveries}
-    customers = {}
-    if registration_ids:
-        rows = db.session.execute(
-            select(WatchRegistration.id, Customer)
-            .join(Customer, Customer.id == WatchRegistration.customer_id)
-            .where(WatchRegistration.id.in_(registration_ids))
-        )
-        customers = {registration_id: customer for registration_id, customer in rows}
+    customers = registration_customers({d.evaluation.registration_id for d in deliveries})
     return {"recipients": recipients, "customers": customers}

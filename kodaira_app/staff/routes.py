@@ -22,11 +22,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from kodaira_app.api.tokens import create_token, list_tokens, revoke_token
 from kodaira_app.billing.direct_debit import list_applications, mark_processed
 from kodaira_app.extensions import db
 from kodaira_app.i18n import LANGUAGES
 from kodaira_app.models import Customer, Delivery, OutboxMail
 from kodaira_app.models.staff import AuditLog, StaffUser
+from kodaira_app.reports.console import preview
+from kodaira_app.reports.console import resend as resend_delivery
+from kodaira_app.reports.tick import run_tick
 from kodaira_app.staff import access, labels
 from kodaira_app.staff.access import admin_required, current_staff, staff_required
 from kodaira_app.staff.audit import ACTIONS, record
@@ -38,6 +42,8 @@ from kodaira_app.staff.forms import (
     LoginForm,
     ResendForm,
     SearchForm,
+    TickForm,
+    TokenForm,
     UploadForm,
 )
 from kodaira_app.staff.queries import (
@@ -46,8 +52,10 @@ from kodaira_app.staff.queries import (
     delivery_context,
     like_pattern,
     list_deliveries,
+    registration_customers,
     search_customers,
 )
+from kodaira_app.staff.ticks import default_tick_time, tick_moment, tick_summary
 from kodaira_app.staff.totp import accept_code, qr_data_uri
 from kodaira_app.staff.uploads import KINDS, run_import
 from kodaira_app.timeutil import utcnow
@@ -387,22 +395,128 @@ def direct_debit_process(app_id: int):
     return redirect(url_for("staff.direct_debits"))
 
 
-# --- TEMPORARY until reports and api tokens land ----------------------------------------
-
-
-@bp.route("/tick", methods=["GET", "POST"])
-@staff_required
-def tick():
-    abort(404)
-
-
-@bp.get("/tokens")
-@staff_required
-def tokens():
-    abort(404)
+# --- re-send ----------------------------------------------------------------------------
 
 
 @bp.post("/deliveries/<int:delivery_id>/resend")
 @staff_required
 def resend(delivery_id: int):
-    abort(404)
+    db.get_or_404(Delivery, delivery_id)
+    form = ResendForm()
+    if form.validate_on_submit():
+        deliberate = bool(form.confirm_repeat.data)
+        outcome = resend_delivery(delivery_id, deliberate=deliberate)
+        action = "resend_repeat" if deliberate and outcome == "queued" else "resend"
+        record(current_staff(), action, "delivery", delivery_id, outcome=outcome,
+               deliberate=deliberate)
+        db.session.commit()
+        category = "success" if outcome == "queued" else "error"
+        flash(RESEND_MESSAGES[outcome](), category)
+    return redirect(url_for("staff.delivery", delivery_id=delivery_id))
+
+
+RESEND_MESSAGES = {
+    "queued": lambda: _("再送を受け付けました。まもなく送信されます。"),
+    "in progress": lambda: _("この配信は送信待ちか送信中のため、再送しませんでした。"),
+    "already sent": lambda: _(
+        "この通知先にはこの見守り期間のメールを送信済みのため、再送しませんでした。"
+        "重ねて送る場合は、確認の欄にチェックを入れてください。"
+    ),
+    "not sendable": lambda: _(
+        "この配信は期限切れか一時停止中のため、再送しませんでした。"
+        "それでも送る場合は、確認の欄にチェックを入れてください。"
+    ),
+}
+
+
+# --- the tick for a chosen time ---------------------------------------------------------
+
+
+@bp.get("/tick")
+@staff_required
+def tick():
+    form = TickForm(request.args, meta={"csrf": False})
+    if not request.args:
+        form = TickForm(formdata=None, **default_tick_time())
+        return render_template("staff/tick.html", form=form, mails=None)
+    mails, customers = None, {}
+    if form.validate():
+        moment = tick_moment(form)
+        mails = preview(moment)
+        customers = registration_customers({m.registration_id for m in mails})
+        record(current_staff(), "tick_preview", None, None, at=moment.isoformat(),
+               mails=sum(1 for m in mails if m.to))
+        db.session.commit()
+    run_form = TickForm(formdata=None, day=form.day.data, time=form.time.data)
+    return render_template(
+        "staff/tick.html", form=form, mails=mails, customers=customers, run_form=run_form
+    )
+
+
+@bp.post("/tick/run")
+@staff_required
+def tick_run():
+    form = TickForm()
+    if not form.validate_on_submit():
+        flash(_("日付と時刻を確かめてください。"), "error")
+        return redirect(url_for("staff.tick"))
+    moment = tick_moment(form)
+    result = run_tick(moment)
+    row = record(current_staff(), "tick_run", None, None, **tick_summary(result))
+    db.session.commit()
+    return redirect(url_for("staff.tick_result", audit_id=row.id))
+
+
+@bp.get("/tick/results/<int:audit_id>")
+@staff_required
+def tick_result(audit_id: int):
+    row = db.get_or_404(AuditLog, audit_id)
+    if row.action != "tick_run":
+        abort(404)
+    return render_template("staff/tick_result.html", row=row, summary=row.detail)
+
+
+# --- API tokens of the head-end ---------------------------------------------------------
+
+NEW_TOKEN_KEY = "staff_new_token"
+
+
+@bp.get("/tokens")
+@staff_required
+def tokens():
+    # Shown once: taken out of the session by the page that shows it.
+    new_token = session.pop(NEW_TOKEN_KEY, None)
+    return render_template(
+        "staff/tokens.html",
+        tokens=list_tokens(),
+        form=TokenForm(),
+        action_form=ActionForm(),
+        new_token=new_token,
+    )
+
+
+@bp.post("/tokens")
+@staff_required
+def token_create():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "staff/tokens.html", tokens=list_tokens(), form=form, action_form=ActionForm(),
+            new_token=None,
+        )
+    row, token = create_token(form.name.data)
+    record(current_staff(), "token_created", "api_token", row.id, name=row.name)
+    db.session.commit()
+    session[NEW_TOKEN_KEY] = {"id": row.id, "name": row.name, "token": token}
+    return redirect(url_for("staff.tokens"))
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@staff_required
+def token_revoke(token_id: int):
+    if ActionForm().validate_on_submit():
+        row = revoke_token(token_id) or abort(404)
+        record(current_staff(), "token_revoked", "api_token", row.id, name=row.name)
+        db.session.commit()
+        flash(_("トークン「%(name)s」を無効にしました。", name=row.name), "success")
+    return redirect(url_for("staff.tokens"))

@@ -53,6 +53,7 @@ def run_import(kind: UploadKind, stream: IO) -> dict:
         "header_error": None,
         "imported": result.imported,
         "unchanged": result.unchanged,
-        "error_count": len(result.errors),
+        # The readings importer counts every bad row but keeps only the first ones.
+        "error_count": max(len(result.errors), getattr(result, "error_count", 0)),
         "errors": [[line, reason] for line, reason in result.errors[:MAX_REPORTED_ERRORS]],
     }
