@@ -55,18 +55,17 @@ def read_rows(stream: IO, header: list[str]) -> Iterator[tuple[int, dict[str, st
     got = [name.strip().lstrip("\ufeff") for name in first]
     if got != header:
         raise HeaderError(f"the header must be {','.join(header)} (found {','.join(got)})")
-    while True:
-        line = reader.line_num + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise HeaderError(f"line {line}: the file cannot be read: {exc}") from exc
-        # Joined, not value by value: this loop runs once per row of files of millions.
-        if not "".join(values).strip():
-            continue
-        if len(values) != len(header):
-            yield line, {"__error__": f"{len(values)} columns, expected {len(header)}"}
-            continue
-        yield line, dict(zip(header, map(str.strip, values), strict=True))
+    # This loop runs once per row of files of millions: kept to the bare minimum.
+    width = len(header)
+    line = reader.line_num + 1
+    try:
+        for values in reader:
+            if not "".join(values).strip():
+                pass
+            elif len(values) != width:
+                yield line, {"__error__": f"{len(values)} columns, expected {width}"}
+            else:
+                yield line, dict(zip(header, map(str.strip, values), strict=False))
+            line = reader.line_num + 1
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise HeaderError(f"line {line}: the file cannot be read: {exc}") from exc

@@ -11,7 +11,7 @@ turns text into (meter, hour, decilitres) and decides which rows are good.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
@@ -25,7 +25,7 @@ from kodaira_app.readings.store import Batch, open_writer
 from kodaira_app.timeutil import utcnow
 
 HEADER = ["meter_id", "hour_start", "liters"]
-BATCH_SIZE = 10_000
+BATCH_SIZE = 20_000
 # Readings may run ahead of the server clock by this much (meter clocks drift).
 FUTURE_TOLERANCE = timedelta(hours=1)
 # Caps a single hour: beyond it the value is a fault, and it keeps decilitres in int4.
@@ -79,8 +79,7 @@ def import_readings_csv(
     """
     text, detach = _text_stream(stream)
     try:
-        rows = _guard_unreadable(read_rows(text, HEADER))
-        return _run(rows, source, batch_size, max_errors, on_error, on_batch)
+        return _run(read_rows(text, HEADER), source, batch_size, max_errors, on_error, on_batch)
     finally:
         detach()
 
@@ -101,31 +100,6 @@ def import_readings_rows(
     """
     numbered = ((index, _row_from_object(row)) for index, row in enumerate(rows))
     return _run(numbered, source, batch_size, max_errors, on_error, on_batch)
-
-
-class _Unreadable(Exception):
-    def __init__(self, line: int, reason: str):
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
-def _guard_unreadable(rows: Iterator[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
-    """Turn a read error after the first row into _Unreadable (an error of its line)."""
-    last = None
-    try:
-        for last, row in rows:  # noqa: B007  (last is read after the loop)
-            yield last, row
-    except HeaderError as exc:
-        if last is None:
-            raise
-        line, _, reason = str(exc).partition(": ")
-        raise _Unreadable(_line_number(line, last + 1), reason or str(exc)) from exc
-
-
-def _line_number(text: str, default: int) -> int:
-    number = text.removeprefix("line ")
-    return int(number) if number.isdigit() else default
 
 
 def _run(
@@ -154,35 +128,46 @@ def _run(
 
     with open_writer(source, on_written=written) as writer:
         parser = RowParser(utcnow(), hour_text=writer.hour_text, meter_text=writer.meter_text)
+        parse = parser.parse
         batch = Batch()
+        number = None
         try:
             for number, row in rows:
                 try:
-                    meter, hour, deciliters = parser.parse(row)
+                    key, deciliters = parse(row)
                 except RowError as exc:
                     bad(number, str(exc))
                     continue
-                if not batch.add(meter, hour, deciliters):
+                if key in batch.amounts:
                     # The same hour twice in one batch: write what came before first,
                     # so that the later value replaces the earlier one, as in two files.
                     writer.write(batch)
                     batch = Batch()
-                    batch.add(meter, hour, deciliters)
-                elif len(batch) >= batch_size:
+                batch.amounts[key] = deciliters
+                if len(batch.amounts) >= batch_size:
                     writer.write(batch)
                     batch = Batch()
-        except _Unreadable as exc:
-            bad(exc.line, exc.reason)
-        if len(batch):
+        except HeaderError as exc:
+            if number is None:  # the header itself, or nothing readable at all
+                raise
+            # Unreadable further on: keep what came before, report the spot as a row.
+            where, _, reason = str(exc).partition(": ")
+            bad(_line_number(where, number + 1), reason or str(exc))
+        if batch.amounts:
             writer.write(batch)
     return result
+
+
+def _line_number(text: str, default: int) -> int:
+    number = text.removeprefix("line ")
+    return int(number) if number.isdigit() else default
 
 
 class RowParser:
     """Validates one row; remembers the meters of the town and recent parses.
 
-    A good row comes out as the texts the store writes: `meter_text(meter_id)`,
-    `hour_text(hour in UTC)` and the amount in decilitres.
+    A good row comes out as ((meter, hour), decilitres) in the texts the store writes:
+    `meter_text(meter_id)` and `hour_text(hour in UTC)`.
     """
 
     def __init__(
@@ -194,35 +179,38 @@ class RowParser:
         self.latest = now + FUTURE_TOLERANCE
         self.smart, self.other_meters = _known_meters(meter_text)
         self._hour_text = hour_text
-        self._hours: dict[str, str | RowError] = {}
-        self._amounts: dict[str, int | RowError] = {}
+        # Good parses only: a bad row takes the slow path each time, and says why.
+        self._hours: dict[str, str] = {}
+        self._amounts: dict[str, int] = {}
 
-    def parse(self, row: dict) -> tuple[str, str, int]:
+    def parse(self, row: dict) -> tuple[tuple[str, str], int]:
+        # Runs once per row of files of millions: three look-ups when all is known.
+        try:
+            return (
+                (self.smart[row["meter_id"]], self._hours[row["hour_start"]]),
+                self._amounts[row["liters"]],
+            )
+        except KeyError:
+            return self._parse_new(row)
+
+    def _parse_new(self, row: dict) -> tuple[tuple[str, str], int]:
         if "__error__" in row:
             raise RowError(row["__error__"])
         meter = row["meter_id"]
         if meter not in self.smart:
             raise RowError(self._meter_reason(meter))
-        hour = self._hours.get(row["hour_start"])
-        if hour is None:
-            hour = self._remember(self._hours, row["hour_start"], self._parse_hour)
-        if isinstance(hour, RowError):
-            raise hour
-        amount = self._amounts.get(row["liters"])
-        if amount is None:
-            amount = self._remember(self._amounts, row["liters"], parse_liters)
-        if isinstance(amount, RowError):
-            raise amount
-        return self.smart[meter], hour, amount
+        hour = self._remember(self._hours, row["hour_start"], self._parse_hour)
+        amount = self._remember(self._amounts, row["liters"], parse_liters)
+        return (self.smart[meter], hour), amount
 
-    def _remember(self, cache: dict, text: str, parse: Callable[[str], Any]) -> Any:
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        try:
+    @staticmethod
+    def _remember(cache: dict, text: str, parse: Callable[[str], Any]) -> Any:
+        value = cache.get(text)
+        if value is None:
             value = parse(text)
-        except RowError as exc:
-            value = exc
-        cache[text] = value
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[text] = value
         return value
 
     def _parse_hour(self, text: str) -> str:

@@ -33,36 +33,22 @@ Counts = tuple[int, int, int]
 
 
 class Batch:
-    """Rows of one transaction; the same (meter, hour) at most once."""
+    """Rows of one transaction: (meter, hour) -> decilitres, each hour at most once."""
 
-    __slots__ = ("meters", "hours", "amounts", "_keys")
+    __slots__ = ("amounts",)
 
     def __init__(self) -> None:
-        self.meters: list[str] = []
-        self.hours: list[str] = []
-        self.amounts: list[int] = []
-        self._keys: set[tuple[str, str]] = set()
-
-    def add(self, meter: str, hour: str, deciliters: int) -> bool:
-        """Add a row; False (and nothing added) when its hour is in the batch already."""
-        key = (meter, hour)
-        if key in self._keys:
-            return False
-        self._keys.add(key)
-        self.meters.append(meter)
-        self.hours.append(hour)
-        self.amounts.append(deciliters)
-        return True
+        self.amounts: dict[tuple[str, str], int] = {}
 
     def __len__(self) -> int:
-        return len(self.meters)
+        return len(self.amounts)
 
     def rows(self) -> Iterator[tuple[str, str, int]]:
-        return zip(self.meters, self.hours, self.amounts, strict=True)
+        return ((meter, hour, amount) for (meter, hour), amount in self.amounts.items())
 
     def copy_text(self) -> str:
         """The batch in PostgreSQL's COPY text format (rows hold the writer's texts)."""
-        return "".join(f"{m}\t{h}\t{a}\n" for m, h, a in self.rows())
+        return "".join(f"{m}\t{h}\t{a}\n" for (m, h), a in self.amounts.items())
 
 
 @contextmanager
