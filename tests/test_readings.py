@@ -116,11 +116,19 @@ def test_same_value_again_changes_nothing(meters):
 def test_another_value_replaces_the_old_one_and_is_logged(meters):
     import_readings_csv(csv_file(GOOD, "M2,2026-11-25T06:00:00+09:00,1\n"), "csv:first.csv")
     result = import_readings_csv(
-        csv_file("M1,2026-11-25T06:00:00+09:00,15\n", "M2,2026-11-25T06:00:00+09:00,1\n"),
+        csv_file(
+            "M1,2026-11-25T06:00:00+09:00,15\n",
+            "M2,2026-11-25T06:00:00+09:00,1\n",
+            "M2,2026-11-25T07:00:00+09:00,3\n",
+        ),
         "csv:second.csv",
     )
-    assert (result.imported, result.replaced, result.unchanged) == (1, 1, 1)
-    assert readings() == {("M1", SIX_TOKYO): 150, ("M2", SIX_TOKYO): 10}
+    assert (result.imported, result.replaced, result.unchanged) == (2, 1, 1)
+    assert readings() == {
+        ("M1", SIX_TOKYO): 150,
+        ("M2", SIX_TOKYO): 10,
+        ("M2", SIX_TOKYO + timedelta(hours=1)): 30,
+    }
     assert changes() == [("M1", SIX_TOKYO, 123, 150, "csv:second.csv")]
     reading = db.session.get(Reading, ("M1", SIX_TOKYO))
     assert reading.previous_deciliters == 123
@@ -133,6 +141,12 @@ def test_the_same_hour_twice_in_one_file_keeps_the_later_value(meters):
     assert (result.imported, result.replaced, result.unchanged) == (2, 1, 1)
     assert readings() == {("M1", SIX_TOKYO): 200}
     assert changes() == [("M1", SIX_TOKYO, 123, 200, "t")]
+
+
+def test_meter_ids_with_unusual_characters_are_stored_as_they_are(app):
+    make_customer(meter_id="KM\\01")
+    import_readings_csv(csv_file("KM\\01,2026-11-25T06:00:00+09:00,1\n"), "t")
+    assert readings() == {("KM\\01", SIX_TOKYO): 10}
 
 
 def test_a_file_with_a_bom_and_crlf_line_ends(meters):
