@@ -88,6 +88,10 @@ def test_email_change_is_confirmed_at_the_new_address(app, client, account, smtp
     anonymous(app, "post", path)
     db.session.refresh(account)
     assert account.email == "new@example.com"
+    run_jobs()
+    [notice] = smtp.to("taro@example.com")
+    assert notice["Subject"] == "【小平町水道アプリ】メールアドレスが変更されました"
+    assert "ne***@example.com に変更されました" in text_body(notice)
     # used: the link no longer matches the account's address
     assert anonymous(app, "get", path).status_code == 404
 
@@ -176,13 +180,13 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, acc
 
 
 def test_leave_page_says_exactly_what_happens(client, account, contract, registration):
-    parent = own_contract(account, relation="family", customer_number="00000009001")
+    parent = own_contract(account, relation="family")
     soup = page(client.get("/procedures/leave"))
     effects = soup.select_one(".leave-effects").get_text()
     assert "契約の登録が外れます" in effects
     assert [li.get_text(strip=True) for li in soup.select(".leave-contracts li")] == [
         "お客様番号 0-0000008002 小平 花子",
-        f"お客様番号 0-0000009001 {parent.name}",
+        f"お客様番号 {parent.display_number} {parent.name}",
     ]
     assert "見守りメールはすべて止まり" in effects
     assert (

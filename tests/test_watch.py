@@ -280,7 +280,10 @@ def test_bad_input_is_refused_beside_its_field(
     data = input_data(hours=hours) if recipients is None else input_data(hours, recipients)
     response = client.post(f"/watch/{contract.id}/edit", data=data)
     assert response.status_code == 200
-    assert error_beside(page(response), field_id) == [message]
+    soup = page(response)
+    assert error_beside(soup, field_id) == [message]
+    summary = soup.select_one(".form-errors[role=alert]").get_text(strip=True)
+    assert summary == "入力内容に誤りがあります。赤く表示された項目をご確認ください。"
     with client.session_transaction() as session:
         assert "watch_draft" not in session
     assert client.get(f"/watch/{contract.id}/confirm").headers["Location"].endswith("/edit")

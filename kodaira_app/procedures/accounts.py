@@ -11,6 +11,7 @@ from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
 from kodaira_app.models import Account, ContractLink, Customer, WatchRegistration
 from kodaira_app.timeutil import utcnow
+from kodaira_app.watch.notices import mask_email
 from kodaira_app.watch.registrations import end_registration
 
 EMAIL_CHANGE_SALT = "email-change"
@@ -54,7 +55,15 @@ def apply_email_change(account: Account, new_email: str) -> bool:
     other = find_account(new_email)
     if other is not None and other.id != account.id:
         return False
-    account.email = new_email
+    old_email, account.email = account.email, new_email
+    # The old address hears of it: a change its owner did not make is noticed.
+    queue_mail(
+        to=old_email,
+        kind="account_email_changed",
+        template="account_email_changed",
+        locale=account.locale or "ja",
+        new_email=mask_email(new_email),
+    )
     db.session.commit()
     return True
 

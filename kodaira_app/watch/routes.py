@@ -117,6 +117,7 @@ def edit(customer_id: int):
         registration=registration,
         width=window_width(),
         stopped=stopped_addresses(customer.id),
+        invalid=form.is_submitted(),
     )
 
 
