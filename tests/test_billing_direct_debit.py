@@ -145,6 +145,13 @@ def test_another_accounts_contract_cannot_be_chosen(client, contract):
     assert stored() == []
 
 
+def test_without_contracts_there_is_no_form(client, auth):
+    auth.signed_in()
+    soup = BeautifulSoup(client.get("/pay/direct-debit").data, "html.parser")
+    assert soup.find("select") is None and soup.find("input", id="bank_name") is None
+    assert "登録されている契約はありません。" in soup.main.get_text()
+
+
 def _application(customer, key):
     row = DirectDebitApplication(
         account_id=customer.link.account_id, customer_id=customer.id, bank_name="A銀行",
