@@ -297,3 +297,18 @@ def test_cli_import_with_a_wrong_header_says_so(meters, runner, tmp_path):
     result = runner.invoke(args=["readings", "import", str(path)])
     assert result.exit_code == 1
     assert "bad.csv: the header must be meter_id,hour_start,liters" in result.output
+
+
+def test_an_import_stopped_by_an_exception_keeps_the_batches_written(meters):
+    rows = [f"M1,2026-11-25T{h:02d}:00:00+09:00,1\n" for h in range(6)]
+
+    def stop(result):
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        import_readings_csv(csv_file(*rows), "t", batch_size=2, on_batch=stop)
+    assert len(readings()) == 2
+    # The connection went back to the pool in order: the next import works.
+    again = import_readings_csv(csv_file(*rows), "t", batch_size=2)
+    assert (again.imported + again.unchanged, again.error_count) == (6, 0)
+    assert len(readings()) == 6

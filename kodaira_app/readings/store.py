@@ -7,9 +7,10 @@ of existing rows is needed (a join against a large readings table is what makes 
 upserts slow).
 
 PostgreSQL: each batch is first tried as a plain COPY into `readings` (new hours, the
-usual case, go in at COPY speed); on a duplicate key the batch is rolled back and goes
-through COPY into a temporary table and one INSERT ... ON CONFLICT statement. Batches
-are written on a thread of their own, so the next batch is parsed meanwhile.
+usual case, go in at COPY speed); on a duplicate key that COPY is undone and the batch
+goes through COPY into a temporary table and one INSERT ... ON CONFLICT statement, in
+one transaction. Batches are written on a connection and a thread of their own, so the
+next batch is parsed meanwhile.
 SQLite (development and tests): executemany into a temporary table and the same upsert.
 """
 
@@ -122,6 +123,8 @@ class PostgresWriter(_Writer):
         super().__init__(source, on_written)
         self._raw = db.engine.raw_connection()
         self._conn: psycopg.Connection = self._raw.driver_connection
+        # A plain COPY commits by itself: one round trip (and one wait) less per batch.
+        self._conn.autocommit = True
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readings-writer")
         self._pending: Future[Counts] | None = None
         # Try a plain COPY first while batches hold only new hours.
@@ -151,10 +154,7 @@ class PostgresWriter(_Writer):
             self._wait()
         except Exception:  # noqa: BLE001  (the exception that stopped the import wins)
             pass
-        try:
-            self._conn.rollback()
-        finally:
-            self._close()
+        self._close()
 
     def _wait(self) -> None:
         if self._pending is not None:
@@ -163,25 +163,27 @@ class PostgresWriter(_Writer):
 
     def _close(self) -> None:
         self._thread.shutdown(wait=True)
+        try:
+            self._conn.autocommit = False  # as the pool handed it out
+        except psycopg.Error:
+            self._raw.invalidate()
         self._raw.close()
 
     def _store(self, data: bytes, size: int) -> Counts:
         if self._optimistic:
             try:
                 self._copy(data, "readings (meter_id, hour_start, deciliters)")
-                self._conn.commit()
                 return size, 0, 0
             except psycopg.errors.UniqueViolation:
-                self._conn.rollback()
                 self._optimistic = False
         if not self._incoming_ready:
             self._conn.execute(PG_INCOMING)
             self._incoming_ready = True
-        self._copy(data, "readings_incoming")
-        stored, replaced = self._conn.execute(
-            PG_UPSERT, {"source": self.source, "now": utcnow()}
-        ).fetchone()
-        self._conn.commit()
+        with self._conn.transaction():
+            self._copy(data, "readings_incoming")
+            stored, replaced = self._conn.execute(
+                PG_UPSERT, {"source": self.source, "now": utcnow()}
+            ).fetchone()
         self._optimistic = stored == size and not replaced
         return stored - replaced, replaced, size - stored
 
