@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
@@ -41,6 +42,7 @@ class ReportFacts:
     masked_number: str
 
 
+@lru_cache(maxsize=4096)
 def _liters(deciliters: int | None, locale: str) -> str | None:
     if deciliters is None:
         return None
@@ -52,6 +54,7 @@ def _hour(moment: datetime, tz) -> str:
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
+@lru_cache(maxsize=1024)  # a batch mostly shares one window
 def window_label(start: datetime, end: datetime, locale: str, tz) -> str:
     """「11月25日 06:00〜12:00」; a window ending at midnight ends at 24:00."""
     local_start = start.astimezone(tz)
@@ -103,14 +106,25 @@ class Renderer:
 
     def render(self, facts: ReportFacts) -> dict:
         """Subject, bodies and headers of one mail, in the recipient's language."""
-        with force_locale(facts.locale):
-            context = mail_context(facts)
-            subject = " ".join(self.subject.render(context).split())
-            body_text = self.text.render(context)
-            body_html = self.html.render(context)
+        return self.render_many([facts])[0]
+
+    def render_many(self, many: list[ReportFacts]) -> list[dict]:
+        """Render a batch, switching the language once per language rather than per mail."""
+        out: list[dict | None] = [None] * len(many)
+        by_locale: dict[str, list[int]] = {}
+        for i, facts in enumerate(many):
+            by_locale.setdefault(facts.locale, []).append(i)
+        for locale, positions in by_locale.items():
+            with force_locale(locale):
+                for i in positions:
+                    out[i] = self._render(many[i])
+        return out
+
+    def _render(self, facts: ReportFacts) -> dict:
+        context = mail_context(facts)
         return {
-            "subject": subject,
-            "body_text": body_text,
-            "body_html": body_html,
+            "subject": " ".join(self.subject.render(context).split()),
+            "body_text": self.text.render(context),
+            "body_html": self.html.render(context),
             "headers": unsubscribe_headers(facts.stop_token),
         }

@@ -17,12 +17,12 @@ from types import SimpleNamespace
 import redis
 from flask import current_app
 from rq import Queue
-from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, or_, select, text, update
 
 from kodaira_app.extensions import db, mail
 from kodaira_app.jobs import get_queue
 from kodaira_app.mailer.jobs import message_domain, record_failure
-from kodaira_app.mailer.smtp import build_message
+from kodaira_app.mailer.smtp import build_bytes, send_bytes
 from kodaira_app.models import (
     Customer,
     Delivery,
@@ -131,71 +131,85 @@ def facts_for(kind: str, e: WindowEvaluation, r: WatchRecipient, c: Customer) ->
     )
 
 
+_OUTBOX = OutboxMail.__table__
+_DELIVERIES = Delivery.__table__
+_COPY_FIELDS = ("id", "to_addr", "subject", "body_text", "body_html", "headers", "message_id")
+
+
 def _outbox_copies(items) -> dict[int, dict]:
     """The rendered copy of each delivery: rendered and stored now, or the earlier one."""
-    renderer = Renderer()
+    fresh = [(d, facts) for d, outbox_id, facts in items if outbox_id is None]
     copies: dict[int, dict] = {}
-    new_rows = []
-    domain = message_domain()
-    for delivery_id, outbox_id, facts in items:
-        if outbox_id is not None:
-            continue
-        mail_ = renderer.render(facts)
-        mail_.update(
-            kind=f"watch_{facts.kind}",
-            locale=facts.locale,
-            to_addr=facts.recipient_email,
-            status="sending",
-            message_id=make_msgid(domain=domain),
-            created_at=utcnow(),
+    if fresh:
+        domain = message_domain()
+        now = utcnow()
+        rendered = Renderer().render_many([facts for _, facts in fresh])
+        for (delivery_id, facts), mail_ in zip(fresh, rendered, strict=True):
+            mail_.update(
+                kind=f"watch_{facts.kind}",
+                locale=facts.locale,
+                to_addr=facts.recipient_email,
+                status="sending",
+                attempts=0,
+                message_id=make_msgid(domain=domain),
+                created_at=now,
+            )
+            copies[delivery_id] = mail_
+        rows = list(copies.values())
+        ids = (
+            db.session.execute(
+                _OUTBOX.insert().returning(_OUTBOX.c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
         )
-        new_rows.append(mail_)
-        copies[delivery_id] = mail_
-    if new_rows:
-        ids = db.session.scalars(
-            insert(OutboxMail).returning(OutboxMail.id, sort_by_parameter_order=True),
-            new_rows,
-        ).all()
-        for row, outbox_id in zip(new_rows, ids, strict=True):
+        for row, outbox_id in zip(rows, ids, strict=True):
             row["id"] = outbox_id
         db.session.execute(
-            update(Delivery),
-            [{"id": d, "outbox_id": copies[d]["id"]} for d in copies],
+            _DELIVERIES.update()
+            .where(_DELIVERIES.c.id == bindparam("d_id"))
+            .values(outbox_id=bindparam("o_id")),
+            [{"d_id": d, "o_id": row["id"]} for d, row in copies.items()],
         )
     earlier = {outbox_id: d for d, outbox_id, _ in items if outbox_id is not None}
     if earlier:
-        for row in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(earlier))):
-            copies[earlier[row.id]] = {
-                "id": row.id,
-                "to_addr": row.to_addr,
-                "subject": row.subject,
-                "body_text": row.body_text,
-                "body_html": row.body_html,
-                "headers": row.headers,
-                "message_id": row.message_id,
-            }
+        columns = [_OUTBOX.c[name] for name in _COPY_FIELDS]
+        for row in db.session.execute(select(*columns).where(_OUTBOX.c.id.in_(earlier))):
+            copies[earlier[row.id]] = dict(row._mapping)
     db.session.commit()
     return copies
 
 
-def _fast_commit() -> None:
-    """On PostgreSQL, do not wait for the WAL flush of a 'sent' mark (a crash of the
-    database server, not of the worker, could lose it; the worker may be killed freely)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+_SENT = (
+    _DELIVERIES.update()
+    .where(_DELIVERIES.c.id == bindparam("d_id"), _DELIVERIES.c.status == "sending")
+    .values(status="sent", sent_at=bindparam("at"), message_id=bindparam("mid"), last_error=None)
+)
 
 
 def _mark_sent(delivery_id: int, copy: dict, now: datetime) -> None:
-    _fast_commit()
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "sending")
-        .values(status="sent", sent_at=now, message_id=copy["message_id"], last_error=None)
-    )
-    db.session.execute(
-        update(OutboxMail).where(OutboxMail.id == copy["id"]).values(status="sent", sent_at=now)
-    )
+    """Recorded at once, each in its own commit: a worker killed after this never sends
+    the mail again."""
+    db.session.execute(_SENT, {"d_id": delivery_id, "at": now, "mid": copy["message_id"]})
     db.session.commit()
+
+
+def _mark_copies_sent(outbox_ids: list[int], now: datetime) -> None:
+    if outbox_ids:
+        db.session.execute(
+            _OUTBOX.update().where(_OUTBOX.c.id.in_(outbox_ids)).values(status="sent", sent_at=now)
+        )
+        db.session.commit()
+
+
+def _fast_commits(on: bool) -> None:
+    """On PostgreSQL, the 'sent' marks do not wait for the WAL flush: a crash of the
+    database server (not of the worker) could lose the last few, never a killed worker."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
+        )
+        db.session.commit()
 
 
 def _mark_failed(delivery_id: int, attempts: int, copy: dict, exc: BaseException) -> str:
@@ -263,12 +277,16 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
         return outcome
     errors: list[str] = []
     remaining = [d for d, _ in claimed]
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    sent_copies: list[int] = []
+    _fast_commits(True)
     try:
         with mail.connect() as conn:
             while remaining:
                 delivery_id = remaining[0]
                 copy = copies[delivery_id]
-                msg = build_message(
+                data = build_bytes(
+                    sender=sender,
                     to=copy["to_addr"],
                     subject=copy["subject"],
                     body_text=copy["body_text"],
@@ -277,7 +295,7 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
                     message_id=copy["message_id"],
                 )
                 try:
-                    conn.send(msg)
+                    send_bytes(conn, sender, copy["to_addr"], data)
                 except Exception as exc:
                     if _connection_lost(exc):
                         raise
@@ -287,12 +305,16 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
                     continue
                 remaining.pop(0)
                 _mark_sent(delivery_id, copy, utcnow())
+                sent_copies.append(copy["id"])
                 outcome["sent"] += 1
     except Exception as exc:  # the connection failed: every mail not yet sent waits
         db.session.rollback()
         for delivery_id in remaining:
             _mark_failed(delivery_id, attempts[delivery_id], copies[delivery_id], exc)
         errors.append(f"{len(remaining)} unsent: {type(exc).__name__}: {exc}")
+    finally:
+        _mark_copies_sent(sent_copies, utcnow())
+        _fast_commits(False)
     outcome["failed"] = len(claimed) - outcome["sent"]
     if errors:
         raise DeliveryFailed("; ".join(errors)[:2000])

@@ -1,0 +1,439 @@
+"""`make bench`: the 見守り reports at full scale on PostgreSQL + Redis, with its figures.
+
+In a database of its own (created, then dropped): N registrations (100,000) whose windows
+all end on one tick, 2 recipients each, and a day of hourly readings for N meters.
+Measured in one run, each against a bare baseline doing the same work:
+  ingest  the 2.4 M readings through the CSV import and the API function vs a bare COPY
+  tick    the tick's evaluation (evaluations + deliveries) vs the bare SQL aggregate
+  mails   2N mails rendered and handed to a loopback SMTP sink by the send job vs bare
+          smtplib + email building and sending the same mails
+  memory  peak RSS (ru_maxrss) after each phase
+Targets on a 2-core machine: evaluation <= 2 s, ingest >= 0.5 x COPY, mails >= 0.5 x bare.
+
+    .venv/bin/python -m bench.reports [--registrations 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import secrets
+import smtplib
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import psycopg
+from sqlalchemy import insert, text
+
+from bench.smtp_sink import start_sink
+
+PG_SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+TOWN_TZ = "Asia/Tokyo"
+API_CHUNK = 50_000  # rows per POST /api/v1/readings (its maximum)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Figures:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, label: str, value: str) -> None:
+        line = f"{label:<44} {value}"
+        self.lines.append(line)
+        print(line, flush=True)
+
+
+def create_database() -> str:
+    name = f"kodaira_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_SERVER_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
+
+
+def drop_database(url: str) -> None:
+    name = url.rsplit("/", 1)[-1]
+    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def plain(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def seed(n: int, created: datetime, start_hour: int) -> None:
+    """N contracts with a watch each (one window, two recipients), through the models."""
+    from kodaira_app.extensions import db
+    from kodaira_app.models import (
+        Account,
+        Customer,
+        WatchRecipient,
+        WatchRegistration,
+        WatchWindow,
+    )
+
+    account_id = db.session.scalar(
+        insert(Account).values(email="bench@example.com", password_hash="-").returning(Account.id)
+    )
+    step = 20_000
+    for first in range(1, n + 1, step):
+        numbers = range(first, min(first + step, n + 1))
+        customer_ids = db.session.scalars(
+            insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+            [
+                {
+                    "customer_number": f"{i:011d}",
+                    "name_kana": "コダイラ タロウ",
+                    "name": "小平 太郎",
+                    "address": "北海道留萌郡小平町字小平町",
+                    "meter_id": f"M{i:09d}",
+                    "smart_meter": True,
+                }
+                for i in numbers
+            ],
+        ).all()
+        reg_ids = db.session.scalars(
+            insert(WatchRegistration).returning(WatchRegistration.id, sort_by_parameter_order=True),
+            [
+                {"customer_id": c, "account_id": account_id, "created_at": created}
+                for c in customer_ids
+            ],
+        ).all()
+        db.session.execute(
+            insert(WatchWindow),
+            [
+                {
+                    "registration_id": r,
+                    "position": 1,
+                    "start_hour": start_hour,
+                    "entered_hour": start_hour,
+                    "width_hours": 6,
+                    "created_at": created,
+                }
+                for r in reg_ids
+            ],
+        )
+        db.session.execute(
+            insert(WatchRecipient),
+            [
+                {
+                    "registration_id": r,
+                    "position": p,
+                    "name": name,
+                    "email": f"watcher{r}-{p}@example.com",
+                    "locale": "ja",
+                    "stop_token": secrets.token_urlsafe(24),
+                    "created_at": created,
+                }
+                for r in reg_ids
+                for p, name in ((1, "息子"), (2, "娘"))
+            ],
+        )
+        db.session.commit()
+
+
+def write_readings_csv(path: str, n: int, day_start: datetime) -> int:
+    """A day of hourly readings for N meters: meter_id,hour_start,liters (+09:00 offsets)."""
+    hours = [(day_start + timedelta(hours=h)).astimezone() for h in range(24)]
+    from zoneinfo import ZoneInfo
+
+    hours = [
+        (day_start + timedelta(hours=h)).astimezone(ZoneInfo(TOWN_TZ)).isoformat()
+        for h in range(24)
+    ]
+    rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("meter_id,hour_start,liters\n")
+        for i in range(1, n + 1):
+            meter = f"M{i:09d}"
+            lines = []
+            for h, hour in enumerate(hours):
+                liters = ((i * 7 + h * 13) % 40) / 2  # 0.0 .. 19.5, zero now and then
+                lines.append(f"{meter},{hour},{liters:.1f}\n")
+            out.write("".join(lines))
+            rows += 24
+    return rows
+
+
+def truncate_readings() -> None:
+    from kodaira_app.extensions import db
+
+    db.session.execute(text("TRUNCATE readings, reading_changes"))
+    db.session.commit()
+
+
+def bench_ingest(figures: Figures, url: str, path: str, rows: int) -> None:
+    from kodaira_app.extensions import db
+    from kodaira_app.readings.importer import import_readings_csv, import_readings_rows
+
+    # Bare COPY of the same file into a table of the same shape (key included).
+    with psycopg.connect(plain(url), autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE bare_readings (meter_id varchar(32), hour_start timestamptz,"
+            " liters numeric(10, 1), PRIMARY KEY (meter_id, hour_start))"
+        )
+        started = time.perf_counter()
+        with conn.cursor() as cur, open(path, "rb") as src:
+            with cur.copy("COPY bare_readings FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                while chunk := src.read(1 << 20):
+                    copy.write(chunk)
+        copy_s = time.perf_counter() - started
+        conn.execute("DROP TABLE bare_readings")
+    copy_rate = rows / copy_s
+    figures.add("ingest: bare COPY of the file", f"{copy_s:7.2f} s  {copy_rate:>10,.0f} rows/s")
+
+    truncate_readings()
+    started = time.perf_counter()
+    with open(path, "rb") as src:
+        result = import_readings_csv(src, source="bench")
+    csv_s = time.perf_counter() - started
+    assert result.imported == rows and not result.errors, (result.imported, result.errors[:3])
+    figures.add(
+        "ingest: flask readings import (CSV path)",
+        f"{csv_s:7.2f} s  {rows / csv_s:>10,.0f} rows/s  = {copy_s / csv_s:.2f} x COPY",
+    )
+
+    truncate_readings()
+    api_s = 0.0
+    stored = 0
+    with open(path, encoding="utf-8") as src:
+        next(src)
+        while True:
+            chunk = []
+            for line in src:
+                meter, hour, liters = line.rstrip("\n").split(",")
+                chunk.append({"meter_id": meter, "hour_start": hour, "liters": liters})
+                if len(chunk) == API_CHUNK:
+                    break
+            if not chunk:
+                break
+            started = time.perf_counter()
+            stored += import_readings_rows(chunk, source="api:bench").imported
+            api_s += time.perf_counter() - started
+    assert stored == rows
+    figures.add(
+        "ingest: API function (50,000-row requests)",
+        f"{api_s:7.2f} s  {rows / api_s:>10,.0f} rows/s  = {copy_s / api_s:.2f} x COPY",
+    )
+    figures.add("peak memory after ingest", f"{peak_mb():7.0f} MB")
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+BARE_AGGREGATE = """
+SELECT ww.id, COUNT(rd.hour_start), SUM(rd.deciliters)
+FROM watch_windows ww
+JOIN watch_registrations r ON r.id = ww.registration_id
+JOIN customers cu ON cu.id = r.customer_id
+LEFT JOIN readings rd ON rd.meter_id = cu.meter_id AND rd.hour_start >= :ws AND rd.hour_start < :we
+WHERE ww.start_hour = :sh AND ww.width_hours = 6 AND ww.removed_at IS NULL
+GROUP BY ww.id
+"""
+
+
+def bench_tick(figures: Figures, window_end: datetime, start_hour: int, n: int) -> list[int]:
+    import kodaira_app.reports.send as send
+    from kodaira_app.extensions import db
+    from kodaira_app.reports.tick import run_tick
+
+    started = time.perf_counter()
+    rows = db.session.execute(
+        text(BARE_AGGREGATE),
+        {"ws": window_end - timedelta(hours=6), "we": window_end, "sh": start_hour},
+    ).all()
+    bare_s = time.perf_counter() - started
+    db.session.rollback()
+    assert len(rows) == n
+    figures.add("tick: bare SQL aggregate (SELECT only)", f"{bare_s:7.2f} s  {n:,} windows")
+
+    enqueue = send.enqueue_deliveries
+    spent = {"enqueue": 0.0, "jobs": 0}
+
+    def timed_enqueue(ids, **kwargs):
+        t = time.perf_counter()
+        spent["jobs"] += enqueue(ids, **kwargs)
+        spent["enqueue"] += time.perf_counter() - t
+        return spent["jobs"]
+
+    send.enqueue_deliveries = timed_enqueue
+    try:
+        started = time.perf_counter()
+        result = run_tick(window_end + timedelta(minutes=30))
+        total_s = time.perf_counter() - started
+    finally:
+        send.enqueue_deliveries = enqueue
+    [slot] = result.slots
+    assert slot.evaluations == n, slot.statuses
+    evaluation_s = total_s - spent["enqueue"]
+    figures.add(
+        "tick: evaluation (evaluations + deliveries)",
+        f"{evaluation_s:7.2f} s  {n:,} windows, {len(slot.delivery_ids):,} deliveries"
+        f"  {dict(slot.statuses)}  target <= 2 s: {'met' if evaluation_s <= 2 else 'MISSED'}",
+    )
+    figures.add(
+        "tick: enqueue of the send jobs (pipeline)",
+        f"{spent['enqueue']:7.2f} s  {spent['jobs']:,} jobs",
+    )
+    again = time.perf_counter()
+    assert run_tick(window_end + timedelta(minutes=31)).slots == []
+    figures.add(
+        "tick: the next minute's tick (nothing due)", f"{time.perf_counter() - again:7.2f} s"
+    )
+    figures.add("peak memory after tick", f"{peak_mb():7.0f} MB")
+    return slot.delivery_ids
+
+
+def bench_send(figures: Figures, app, ids: list[int]) -> None:
+    from kodaira_app.jobs import QUEUES, get_queue
+    from kodaira_app.reports.send import BATCH_SIZE, send_deliveries
+
+    for name in QUEUES:  # the tick queued jobs for these; this process sends them itself
+        get_queue(name).empty()
+    started = time.perf_counter()
+    sent = 0
+    for i in range(0, len(ids), BATCH_SIZE):
+        sent += send_deliveries(ids[i : i + BATCH_SIZE])["sent"]
+    ours_s = time.perf_counter() - started
+    assert sent == len(ids), sent
+    ours = sent / ours_s
+
+    bare_s = bare_smtplib(app, len(ids))
+    bare = len(ids) / bare_s
+    figures.add("mails: bare smtplib + email", f"{bare_s:7.2f} s  {bare:>10,.0f} mails/s")
+    figures.add(
+        "mails: send job (claim, render, copy, send, mark)",
+        f"{ours_s:7.2f} s  {ours:>10,.0f} mails/s  = {ours / bare:.2f} x bare"
+        f"  target >= 0.5: {'met' if ours / bare >= 0.5 else 'MISSED'}",
+    )
+    figures.add("peak memory after mails", f"{peak_mb():7.0f} MB")
+
+
+BARE_TEXT = """{name} 様
+
+小平町水道アプリの見守りサービスからのお知らせです。
+
+お客様番号: {number}
+見守り時間: {window}（日本時間 Asia/Tokyo）
+使用水量: {liters}L
+水道の使用がありました。
+
+見守り設定の変更はアプリの「各種お手続き」からできます。
+http://127.0.0.1:5000/procedures
+
+このメールの配信を停止する場合は、次のリンクを開いてください。
+{stop}
+"""
+
+
+def bare_smtplib(app, count: int) -> float:
+    """The same number of mails, built with `email` and sent with `smtplib`, 100 a session."""
+    host, port = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    started = time.perf_counter()
+    for first in range(0, count, 100):
+        with smtplib.SMTP(host, port, timeout=20) as smtp:
+            for i in range(first, min(first + 100, count)):
+                stop = f"http://127.0.0.1:5000/stop/{secrets.token_urlsafe(24)}"
+                values = {
+                    "name": "息子",
+                    "number": "0-******0001",
+                    "liters": f"{i % 40 / 2:.1f}",
+                    "window": "11月25日 06:00〜12:00",
+                    "stop": stop,
+                }
+                body = BARE_TEXT.format(**values)
+                msg = EmailMessage()
+                msg["Subject"] = (
+                    f"【見守り】{values['window']} 水道の使用がありました（{values['liters']}L）"
+                )
+                msg["From"] = "小平町水道 <noreply@localhost>"
+                msg["To"] = f"watcher{i}@example.com"
+                msg["Message-ID"] = make_msgid(domain="localhost")
+                msg["List-Unsubscribe"] = f"<{stop}>"
+                msg.set_content(body, cte="base64")
+                msg.add_alternative(
+                    f"<html><body><pre>{body}</pre></body></html>", subtype="html", cte="base64"
+                )
+                smtp.send_message(msg)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registrations", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    n = args.registrations
+
+    from zoneinfo import ZoneInfo
+
+    from flask_migrate import upgrade
+
+    from kodaira_app import create_app
+
+    tz = ZoneInfo(TOWN_TZ)
+    # The readings' day ends at the last full hour in the town (the import refuses the future).
+    day_end = datetime.now(tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    day_start = day_end - timedelta(hours=24)
+    window_end = day_end.astimezone(UTC)
+    start_hour = (day_end - timedelta(hours=6)).hour
+
+    sink, port = start_sink()
+    url = create_database()
+    figures = Figures()
+    print(
+        f"bench: {n:,} registrations, {2 * n:,} recipients, {24 * n:,} readings; "
+        f"windows {start_hour:02d}:00-{day_end.hour:02d}:00 {TOWN_TZ}; "
+        f"database {url.rsplit('/', 1)[-1]}",
+        flush=True,
+    )
+    try:
+        app = create_app(
+            {
+                "APP_ENV": "testing",
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REDIS_URL": REDIS_URL,
+                "QUEUE_PREFIX": f"kodaira-bench-{uuid.uuid4().hex[:8]}",
+                "MAIL_SERVER": "127.0.0.1",
+                "MAIL_PORT": port,
+                "MAIL_SUPPRESS_SEND": False,
+                "APP_BASE_URL": "http://127.0.0.1:5000",
+            }
+        )
+        with app.app_context():
+            from kodaira_app.extensions import db
+
+            upgrade()
+            started = time.perf_counter()
+            seed(n, created=window_end - timedelta(hours=7), start_hour=start_hour)
+            figures.add("setup: registrations seeded", f"{time.perf_counter() - started:7.2f} s")
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "readings.csv")
+                rows = write_readings_csv(path, n, day_start.astimezone(UTC))
+                size = os.path.getsize(path) / 1e6
+                figures.add("setup: readings file", f"{rows:,} rows, {size:.0f} MB")
+                bench_ingest(figures, url, path, rows)
+            ids = bench_tick(figures, window_end, start_hour, n)
+            bench_send(figures, app, ids)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop_database(url)
+        sink.terminate()
+    print("\n".join(["", "figures:", *figures.lines]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
