@@ -156,6 +156,8 @@ def test_daily_use_counts_each_hour_on_its_town_day(client, contract):
     assert svg.desc.get_text() == "合計 16.2 L。「–」はデータが届いていない日です。"
     assert len(svg.find_all("rect", class_="chart-bar")) == 4
     assert len(svg.find_all("text", class_="chart-missing")) == 26
+    ticks = [t.get_text() for t in svg.find_all("text", class_="chart-axis")]
+    assert ticks == ["0 L", "10 L", "20 L", "2/9", "2/16", "2/23", "3/2", "3/9"]
 
 
 def test_daily_csv(client, contract):

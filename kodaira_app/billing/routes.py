@@ -17,6 +17,7 @@ from kodaira_app.contracts.queries import account_contracts
 from kodaira_app.extensions import db
 from kodaira_app.models.billing import DirectDebitApplication
 from kodaira_app.timeutil import town_tz, utcnow
+from kodaira_app.usage.series import town_today
 
 bp = Blueprint("billing", __name__)
 for _name, _filter in FILTERS.items():
@@ -34,10 +35,6 @@ PAYMENT_METHOD_LABELS = {
 @bp.app_template_filter("payment_method")
 def payment_method_label(code: str | None) -> str:
     return str(PAYMENT_METHOD_LABELS.get(code, code or ""))
-
-
-def town_today():
-    return utcnow().astimezone(town_tz(current_app.config["TIMEZONE"])).date()
 
 
 @bp.get("/payments")
@@ -59,7 +56,7 @@ def pay():
         by_id=by_id,
         bills=unpaid_bills(list(by_id)),
         pending={c.id: pending_for(c.id) for c in contracts},
-        today=town_today(),
+        today=town_today(utcnow(), town_tz(current_app.config["TIMEZONE"])),
     )
 
 
