@@ -396,3 +396,12 @@ def test_reset_of_an_unconfirmed_account_also_confirms_it(client, smtp, run_jobs
     path = link_in(smtp.messages[0], "/reset")
     client.post(path, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
     assert login(client, password=NEW_PASSWORD).headers["Location"] == "/"
+
+
+def test_welcome_page_shows_the_first_steps_and_both_ways_in(client):
+    soup = page(client.get("/"))
+    buttons = {text(a): a["href"] for a in soup.select("main .actions a")}
+    assert buttons == {"ログイン": "/login", "アプリへの登録": "/signup"}
+    steps = [text(li) for li in soup.select("ol.first-steps li")]
+    assert len(steps) == 3
+    assert steps[2].startswith("ログイン後、「契約内容のご確認」の「契約の追加」")
