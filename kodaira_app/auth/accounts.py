@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app, url_for
 from flask_babel import get_locale
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kodaira_app.auth import tokens
@@ -86,7 +87,12 @@ def sign_up(email: str, password: str) -> None:
     if account is None:
         account = Account(email=email, password_hash=hash_password(password), locale=_locale())
         db.session.add(account)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # The same address signed up at the same moment: the first one stands.
+            db.session.rollback()
+            return
         send_confirmation(account)
     elif account.closed_at is not None:
         return
