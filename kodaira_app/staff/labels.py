@@ -6,6 +6,7 @@ DELIVERY_STATUS = {
     "pending": _l("送信待ち"),
     "sending": _l("送信中"),
     "sent": _l("送信済み"),
+    "kept": _l("保管（SMTP未設定）"),
     "failed": _l("失敗"),
     "missed": _l("期限切れ"),
     "paused": _l("一時停止中"),
