@@ -292,6 +292,26 @@ def _shown(value: str) -> str:
 
 def _row_from_object(row: Any) -> dict[str, str]:
     """An API row as the text fields a CSV row has (or a row that reports its fault)."""
+    # The usual row, checked in one go (bool is not a JSON number, hence the exact types).
+    if type(row) is dict:
+        meter, hour, liters = row.get("meter_id"), row.get("hour_start"), row.get("liters")
+        if type(meter) is str and type(hour) is str:
+            if type(liters) is float or type(liters) is int:
+                return {
+                    "meter_id": meter.strip(),
+                    "hour_start": hour.strip(),
+                    "liters": repr(liters),
+                }
+            if type(liters) is str:
+                return {
+                    "meter_id": meter.strip(),
+                    "hour_start": hour.strip(),
+                    "liters": liters.strip(),
+                }
+    return _row_fault(row)
+
+
+def _row_fault(row: Any) -> dict[str, str]:
     if not isinstance(row, dict):
         return {"__error__": "each row must be an object with meter_id, hour_start, liters"}
     fields = {}
