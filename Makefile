@@ -83,9 +83,9 @@ $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
-# Only the browser walk (in the PostgreSQL + Redis pass of tests/run.py).
+# Only the browser walk; like the PostgreSQL + Redis pass of `make test`, it needs both.
 e2e: catalogs browser
-	$(BIN)/python -m tests.run tests/e2e
+	TEST_DB=postgres $(BIN)/python -m pytest tests/e2e
 
 # Reruns the walk saving its screenshots to static/guide/ (and the hashes of the templates
 # they show); pngquant, when there, makes them small.
@@ -93,4 +93,9 @@ guide: catalogs browser
 	@command -v pngquant >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pngquant; } \
 		|| true
-	GUIDE_SCREENSHOTS=1 $(BIN)/python -m tests.run tests/e2e
+	GUIDE_SCREENSHOTS=1 TEST_DB=postgres $(BIN)/python -m pytest tests/e2e
+
+# The 見守り reports at full scale on PostgreSQL + Redis, in a database of its own (dropped
+# after): ingest, tick and mails against bare baselines; prints its figures.
+bench: install
+	$(BIN)/python -m bench.reports

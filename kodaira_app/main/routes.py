@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from kodaira_app.extensions import db
 from kodaira_app.i18n import LANG_COOKIE, LANGUAGES
+from kodaira_app.main.guide import sample_mails, timeline
 
 bp = Blueprint("main", __name__)
 
@@ -33,8 +34,26 @@ def index():
 @bp.get("/about")
 def about():
     return render_template(
-        "main/about.html", window_hours=current_app.config["WATCH_WINDOW_HOURS"]
+        "main/about.html",
+        window_hours=current_app.config["WATCH_WINDOW_HOURS"],
+        timeline=_timeline(),
     )
+
+
+@bp.get("/guide")
+def guide():
+    """The illustrated guide: the walk's screenshots (`make guide`) and sample mails."""
+    return render_template(
+        "main/guide.html",
+        window_hours=current_app.config["WATCH_WINDOW_HOURS"],
+        timeline=_timeline(),
+        mails=sample_mails(),
+    )
+
+
+def _timeline() -> dict:
+    config = current_app.config
+    return timeline(config["WATCH_WINDOW_HOURS"], config["REPORT_DELAY_MINUTES"])
 
 
 def safe_next(target: str | None) -> str:

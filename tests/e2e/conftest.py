@@ -1,12 +1,11 @@
 """The browser walk's world: one real server process, a real SMTP server, Debian's Chromium.
 
-Per session: a database of its own (PostgreSQL with TEST_DB=postgres, else a SQLite file),
-migrated like a deployment; an aiosmtpd server on loopback; `python wsgi.py` on a free port
-(and `python worker.py` when the queue is a real Redis, the embedded worker otherwise);
-one Chromium. Each page the walk visits is checked with axe-core (WCAG 2.1 A/AA) and
-watched for Content-Security-Policy refusals; tests/e2e/test_zz_accessibility.py reports
-them. With GUIDE_SCREENSHOTS=1 (`make guide`) the walk also saves its screenshots to
-static/guide/.
+Per session (TEST_DB=postgres only): a PostgreSQL database of its own, migrated like a
+deployment; an aiosmtpd server on loopback; `python wsgi.py` on a free port and
+`python worker.py` on the real Redis; one Chromium. Each page the walk visits is checked
+with axe-core (WCAG 2.1 A/AA) and watched for Content-Security-Policy refusals;
+tests/e2e/test_zz_accessibility.py reports them. With GUIDE_SCREENSHOTS=1 (`make guide`)
+the walk also saves its screenshots to static/guide/.
 """
 
 from __future__ import annotations
@@ -42,16 +41,32 @@ AXE = screens.PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+SHOT_HEIGHT = 1400  # px of a guide screenshot at most: a long form shows its top
 PASSWORD = "mizu-mimamori-2026"
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 ON_CI = os.environ.get("CI") == "true"
 SCREENSHOTS = os.environ.get("GUIDE_SCREENSHOTS") == "1"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in item.nodeid:
-            item.add_marker(pytest.mark.e2e)
+def pytest_report_header(config):
+    if TEST_DB != "postgres":
+        return "browser walk (tests/e2e): not run, it needs TEST_DB=postgres (`make e2e`)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """The walk runs in the PostgreSQL + Redis pass only.
+
+    Its reports are sent by a real worker process with the periodic tick off, so that only
+    the walk's `flask reports run --at …` decides which windows are reported; the embedded
+    queue of the SQLite pass would run the tick on the real clock in the server.
+    """
+    walk = [item for item in items if "tests/e2e/" in item.nodeid]
+    for item in walk:
+        item.add_marker(pytest.mark.e2e)
+    if TEST_DB != "postgres" and walk:
+        items[:] = [item for item in items if item not in walk]
+        config.hook.pytest_deselected(items=walk)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -146,11 +161,7 @@ def live_server(live_database, tmp_path_factory):
     smtp.start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    redis_url = (
-        os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-        if TEST_DB == "postgres"
-        else ""
-    )
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     env = {
         key: value
         for key, value in os.environ.items()
@@ -175,11 +186,11 @@ def live_server(live_database, tmp_path_factory):
     )
     logs = tmp_path_factory.mktemp("e2e-logs")
     server = LiveServer(url=url, env=env, logs=logs, smtp=smtp, database_url=live_database)
-    commands = {"web": [sys.executable, "wsgi.py"]}
-    if redis_url:
-        # The real Redis queue needs the real worker; the periodic jobs stay off so that
-        # only the walk's `flask reports run --at …` decides which windows are reported.
-        commands["worker"] = [sys.executable, "worker.py", "--no-periodic"]
+    commands = {
+        "web": [sys.executable, "wsgi.py"],
+        # The periodic jobs stay off: see pytest_collection_modifyitems.
+        "worker": [sys.executable, "worker.py", "--no-periodic"],
+    }
     for name, command in commands.items():
         log = open(logs / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
         process = subprocess.Popen(
@@ -203,8 +214,7 @@ def live_server(live_database, tmp_path_factory):
                 process.kill()
                 process.wait()
         smtp.stop()
-        if redis_url:
-            _clear_queues(env)
+        _clear_queues(env)
 
 
 def _clear_queues(env: dict[str, str]) -> None:
@@ -328,26 +338,37 @@ class Walk:
         self.page.wait_for_load_state("load")
         label = name or step or self.page.url
         self.audit.check(self.page, label, self.csp_errors)
-        if SCREENSHOTS and name:
-            save_screenshot(self.page, name, self.viewport)
+        self.shoot(name)
         return self.page
 
-    def shoot(self, name: str) -> None:
+    def shoot(self, name: str | None, around=None) -> None:
         """The page as it is now (a form filled in), for the guide."""
-        if SCREENSHOTS:
-            save_screenshot(self.page, name, self.viewport)
+        if SCREENSHOTS and name in screens.GUIDE_SHOTS:
+            save_screenshot(self.page, name, self.viewport, around)
 
     def close(self) -> None:
         self.context.close()
 
 
-def save_screenshot(page, name: str, viewport: dict) -> None:
-    """A phone-sized PNG in static/guide/, made small with pngquant when it is installed."""
+def save_screenshot(page, name: str, viewport: dict, around=None) -> None:
+    """A phone-sized PNG in static/guide/, made small with pngquant when it is installed.
+
+    A long page is cut to SHOT_HEIGHT: its top, or the part around the element `around`.
+    """
     screens.GUIDE_DIR.mkdir(parents=True, exist_ok=True)
     target = screens.GUIDE_DIR / f"{name}.png"
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
     if viewport != PHONE:
         page.set_viewport_size(PHONE)
-    page.screenshot(path=str(target), full_page=True)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    top = 0
+    if around is not None:
+        box = around.bounding_box()
+        scrolled = page.evaluate("() => window.scrollY")
+        middle = box["y"] + scrolled + box["height"] / 2
+        top = max(0, min(middle - SHOT_HEIGHT / 2, height - SHOT_HEIGHT))
+    clip = {"x": 0, "y": top, "width": PHONE["width"], "height": min(height, SHOT_HEIGHT)}
+    page.screenshot(path=str(target), full_page=True, clip=clip)
     if viewport != PHONE:
         page.set_viewport_size(viewport)
     pngquant = shutil.which("pngquant")

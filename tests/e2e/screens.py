@@ -9,30 +9,72 @@ the guide pictures fails until the pictures are retaken.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GUIDE_DIR = PROJECT_ROOT / "static" / "guide"
 RECORD = GUIDE_DIR / "templates.sha256"
 
-# The screens the walk photographs: layout, forms, and every page of its flows.
-PICTURED = (
-    "templates/_layout.html",
-    "templates/_forms.html",
-    "templates/auth/*.html",
-    "templates/contracts/*.html",
-    "templates/main/top.html",
-    "templates/procedures/*.html",
-    "templates/watch/*.html",
-    "static/css/app.css",
+# The walk's screenshots that templates/main/guide.html shows (static/guide/<name>.png).
+GUIDE_SHOTS = (
+    "p1-signup",
+    "p1-login",
+    "p1-add",
+    "p1-procedures",
+    "p1-select",
+    "p1-input",
+    "p1-check",
+    "p1-done",
+    "end-1-input",
+    "end-2-question",
+    "end-3-done",
+    "p2-contracts",
+    "p2-add",
+    "p2-add-check",
+    "p2-add-done",
+    "p2-top",
+    "p2-procedures",
+    "p2-select",
+    "p2-input",
+    "p2-check",
+    "p2-done",
 )
+
+# The pages the screenshots show; the templates they extend or include count too.
+PICTURED_PAGES = (
+    "auth/signup.html",
+    "auth/login.html",
+    "contracts/index.html",
+    "contracts/add.html",
+    "contracts/confirm.html",
+    "contracts/done.html",
+    "main/top.html",
+    "procedures/index.html",
+    "watch/select.html",
+    "watch/input.html",
+    "watch/confirm.html",
+    "watch/done.html",
+    "watch/end.html",
+)
+STYLESHEET = "static/css/app.css"
+_USES = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 
 
 def pictured_files() -> list[str]:
+    """The page templates, every template they use (transitively), and the stylesheet."""
     found: set[str] = set()
-    for pattern in PICTURED:
-        found.update(p.relative_to(PROJECT_ROOT).as_posix() for p in PROJECT_ROOT.glob(pattern))
-    return sorted(found)
+    todo = list(PICTURED_PAGES)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        path = PROJECT_ROOT / "templates" / name
+        if path.exists():
+            todo.extend(_USES.findall(path.read_text(encoding="utf-8")))
+    files = [f"templates/{name}" for name in found if (PROJECT_ROOT / "templates" / name).exists()]
+    return sorted([*files, STYLESHEET])
 
 
 def current_hashes() -> dict[str, str]:

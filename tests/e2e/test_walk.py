@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e import screens
 from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, labelled
 from tests.support.mailbox import text_body
 
@@ -286,9 +287,11 @@ def test_cancel_stops_the_mails(live_server, story):
     walk.seen()
     page.get_by_label(re.compile(re.escape(HANAKO["display"]))).check()
     page.get_by_role("button", name="登録").click()
-    walk.seen("end-1-input")
+    walk.seen()
     # ① at the lower right of the registration's screen.
-    page.get_by_role("link", name="現在の見守り設定を解除する").click()
+    end = page.get_by_role("link", name="現在の見守り設定を解除する")
+    walk.shoot("end-1-input", around=end)
+    end.click()
     walk.seen("end-2-question")
     expect(page.get_by_text("現在の見守り設定を解除いたします")).to_be_visible()
     # ③
@@ -307,3 +310,20 @@ def test_cancel_stops_the_mails(live_server, story):
     # ...and 花子's son no report at all, only the end notice of 解除 before it.
     reports = [m for m in live_server.smtp.to(SON)[before:] if report_about("", next_day)(m)]
     assert [m["Subject"] for m in reports] == []
+
+
+def test_the_public_guide_pages(walk_factory):
+    """見守りサービスとは and the guide, before any login: every screenshot is there."""
+    walk = walk_factory(PHONE)
+    page = walk.goto("/about", "about")
+    expect(page.get_by_role("img", name=re.compile("見守り開始時刻から"))).to_be_visible()
+    page.get_by_role("link", name=re.compile("画面つきのご案内")).click()
+    walk.seen("guide")
+    expect(page.get_by_role("heading", level=1)).to_have_text("見守りサービスのご案内")
+    images = page.get_by_role("main").locator("figure.screen img")
+    expect(images).to_have_count(len(screens.GUIDE_SHOTS))
+    for image in images.all():
+        image.scroll_into_view_if_needed()  # they load lazily
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )

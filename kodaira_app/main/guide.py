@@ -1,0 +1,117 @@
+"""The public guide's pieces: the timeline picture of a window and its mail, and the two
+sample mails, rendered by the reports' own renderer so they read exactly like real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from kodaira_app.reports.content import Renderer, ReportFacts
+from kodaira_app.timeutil import town_tz
+
+# The guide's examples: 1. 朝6時, 2. 24時 (midnight).
+EXAMPLE_STARTS = (6, 24)
+# The timeline's drawing: a 24-hour axis across the picture.
+AXIS_LEFT, AXIS_RIGHT = 40, 680
+LANE_TOP, LANE_HEIGHT = 48, 56
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One example window on the 24-hour axis, and the moment its mail goes out."""
+
+    number: int
+    entered: int  # as typed: 24 for midnight
+    start: int  # on the clock, 0–23
+    end: float
+    mail_at: float
+    y: int
+
+    @property
+    def x(self) -> float:
+        return hour_x(self.start)
+
+    @property
+    def width(self) -> float:
+        return hour_x(self.end) - hour_x(self.start)
+
+    @property
+    def mail_x(self) -> float:
+        return hour_x(self.mail_at)
+
+    @property
+    def start_label(self) -> str:
+        return f"{self.entered:02d}:00"
+
+    @property
+    def end_label(self) -> str:
+        return clock(self.end)
+
+    @property
+    def mail_label(self) -> str:
+        return clock(self.mail_at)
+
+
+def hour_x(hour: float) -> float:
+    return AXIS_LEFT + (AXIS_RIGHT - AXIS_LEFT) * hour / 24
+
+
+def clock(hour: float) -> str:
+    minutes = round(hour * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def timeline(width_hours: int, delay_minutes: int) -> dict:
+    """Where the picture draws each example window, its mail, and the hour ticks."""
+    lanes = []
+    for number, entered in enumerate(EXAMPLE_STARTS, start=1):
+        start = entered % 24
+        end = min(start + width_hours, 24)
+        mail_at = min(end + delay_minutes / 60, 24)
+        y = LANE_TOP + (number - 1) * LANE_HEIGHT
+        lanes.append(Lane(number, entered, start, end, mail_at, y))
+    ticks = [(hour, hour_x(hour)) for hour in range(0, 25, 3)]
+    return {
+        "lanes": lanes,
+        "ticks": ticks,
+        "axis_left": AXIS_LEFT,
+        "axis_right": AXIS_RIGHT,
+        "axis_y": LANE_TOP + len(lanes) * LANE_HEIGHT,
+        "height": LANE_TOP + len(lanes) * LANE_HEIGHT + 40,
+        "width_hours": width_hours,
+        "delay_minutes": delay_minutes,
+    }
+
+
+def sample_mails() -> list[dict]:
+    """The sample mails 「水道の使用がある場合」 and 「…ない場合」, in the page's language."""
+    tz = town_tz(current_app.config["TIMEZONE"])
+    width = timedelta(hours=current_app.config["WATCH_WINDOW_HOURS"])
+    start = datetime(2026, 11, 25, 6, tzinfo=tz)
+    locale = str(get_locale() or "ja")
+    renderer = Renderer()
+    mails = []
+    for status, deciliters, usual in (("used", 125, 148), ("none", 0, 148)):
+        facts = ReportFacts(
+            kind="report",
+            status=status,
+            window_start=start,
+            window_end=start + width,
+            deciliters=deciliters,
+            usual_deciliters=usual,
+            missing_hours=[],
+            late=False,
+            followup_deciliters=None,
+            recipient_name=_("息子"),
+            recipient_email="example@example.com",
+            locale=locale,
+            stop_token="sample",
+            masked_number="0-******8002",
+        )
+        mails.append({"status": status, **renderer.render(facts)})
+    return mails
