@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -170,9 +169,7 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, acc
     assert "パスワードを変更しました。ほかの端末ではログアウトされました。" in flashes(soup)
     db.session.refresh(account)
     assert check_password_hash(account.password_hash, NEW_PASSWORD)
-    g.pop("_login_user", None)
     assert other_device.get("/procedures").status_code == 302  # logged out there
-    g.pop("_login_user", None)
     assert client.get("/procedures").status_code == 200  # still logged in here
 
 
@@ -229,3 +226,11 @@ def test_leaving_ends_the_watch_of_an_added_contract(client, account):
     client.post("/procedures/leave", data={"current_password": DEFAULT_PASSWORD})
     db.session.refresh(registration)
     assert registration.ended_at is not None
+
+
+def test_password_change_renews_this_devices_remember_me_cookie(client, account):
+    client.set_cookie("remember_token", "an old value")
+    change_password(client)
+    cookie = client.get_cookie("remember_token")
+    db.session.refresh(account)
+    assert cookie.value.startswith(f"{account.id}:{account.session_version}|")

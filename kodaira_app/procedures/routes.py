@@ -1,9 +1,10 @@
 """各種お手続き: the menu, and the account procedures (e-mail, password, leaving)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from kodaira_app.procedures import accounts
 from kodaira_app.procedures.forms import ButtonForm, EmailChangeForm, LeaveForm, PasswordChangeForm
@@ -64,8 +65,12 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         accounts.change_password(current_user, form.password.data)
-        # This session carries the new version; every other one is logged out.
-        login_user(current_user._get_current_object())
+        # This session (and its "remember me" cookie) carries the new version; every other
+        # one is logged out.
+        remembered = request.cookies.get(
+            current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+        )
+        login_user(current_user._get_current_object(), remember=bool(remembered))
         flash(_("パスワードを変更しました。ほかの端末ではログアウトされました。"), "success")
         return redirect(url_for(".index"))
     return render_template("procedures/password.html", form=form)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 from bs4 import BeautifulSoup
-from flask import g
 
 from kodaira_app.extensions import db
 from kodaira_app.watch.registrations import Draft, save_registration
@@ -14,15 +13,8 @@ from tests.support.factories import link, make_customer
 
 
 def anonymous(app, method: str, path: str, **kwargs):
-    """A request from someone not logged in (a recipient), on a client of its own.
-
-    The test's app context is shared by every request, and Flask-Login caches the user in
-    `g`: drop it on both sides so neither client sees the other's login.
-    """
-    g.pop("_login_user", None)
-    response = getattr(app.test_client(), method)(path, **kwargs)
-    g.pop("_login_user", None)
-    return response
+    """A request from someone not logged in (a recipient), on a client of its own."""
+    return getattr(app.test_client(), method)(path, **kwargs)
 
 
 def page(response) -> BeautifulSoup:
