@@ -295,19 +295,10 @@ def _row_from_object(row: Any) -> dict[str, str]:
     # The usual row, checked in one go (bool is not a JSON number, hence the exact types).
     if type(row) is dict:
         meter, hour, liters = row.get("meter_id"), row.get("hour_start"), row.get("liters")
-        if type(meter) is str and type(hour) is str:
-            if type(liters) is float or type(liters) is int:
-                return {
-                    "meter_id": meter.strip(),
-                    "hour_start": hour.strip(),
-                    "liters": repr(liters),
-                }
-            if type(liters) is str:
-                return {
-                    "meter_id": meter.strip(),
-                    "hour_start": hour.strip(),
-                    "liters": liters.strip(),
-                }
+        if type(liters) is float or type(liters) is int:
+            liters = repr(liters)
+        if type(meter) is str and type(hour) is str and type(liters) is str:
+            return {"meter_id": meter.strip(), "hour_start": hour.strip(), "liters": liters.strip()}
     return _row_fault(row)
 
 
