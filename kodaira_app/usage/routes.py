@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 from flask import (
     Blueprint,
@@ -64,50 +64,64 @@ def _litres_axis(value: float) -> str:
     return gettext("%(value)s L", value=format_decimal(value, format="#,##0.##"))
 
 
-@bp.get("/usage/<int:customer_id>")
-@login_required
-def contract(customer_id: int):
-    customer = get_contract(current_user, customer_id)
-    tz = _tz()
-    now = utcnow()
-    today = series.town_today(now, tz)
+def _litres(deciliters: int | None) -> float | None:
+    return None if deciliters is None else deciliters / 10
+
+
+def _period_context(customer: Customer) -> dict:
     periods = _periods(customer)
-    context = {
-        "customer": customer,
-        "contracts": account_contracts(current_user),
+    return {
         "periods": periods,
         "period_chart": charts.pair_chart(
             [(year_month(p.start), p.usage_m3, p.year_before_m3) for p in periods],
             lambda v: cubic_metres(v) if v is not None else "–",
         ),
     }
+
+
+def _meter_context(customer: Customer, now: datetime, tz) -> dict:
+    """Daily use for 30 days and hourly use of the chosen day (smart meters only)."""
+    today = series.town_today(now, tz)
+    form, day = _day_form(today)
+    days = series.daily_series(customer.meter_id, today, tz)
+    hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
+    return {
+        "form": form,
+        "day": day,
+        "days": days,
+        "hours": hours,
+        "day_total": sum(h.deciliters or 0 for h in hours),
+        "days_total": sum(d.deciliters or 0 for d in days),
+        "daily_chart": charts.column_chart(
+            [_litres(d.deciliters) for d in days],
+            [month_day(d.day) for d in days],
+            _litres_axis,
+            label_every=7,
+        ),
+        "hourly_chart": charts.column_chart(
+            [_litres(h.deciliters) for h in hours],
+            [str(h.hour) for h in hours],
+            _litres_axis,
+            shaded=[h.watched for h in hours],
+            pending=[h.pending for h in hours],
+            label_every=3,
+        ),
+    }
+
+
+@bp.get("/usage/<int:customer_id>")
+@login_required
+def contract(customer_id: int):
+    customer = get_contract(current_user, customer_id)
+    context = _period_context(customer)
     if customer.smart_meter and customer.meter_id:
-        form, day = _day_form(today)
-        days = series.daily_series(customer.meter_id, today, tz)
-        hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
-        context.update(
-            form=form,
-            day=day,
-            days=days,
-            hours=hours,
-            day_total=sum(h.deciliters or 0 for h in hours),
-            days_total=sum(d.deciliters or 0 for d in days),
-            daily_chart=charts.column_chart(
-                [d.deciliters / 10 if d.deciliters is not None else None for d in days],
-                [month_day(d.day) for d in days],
-                _litres_axis,
-                label_every=7,
-            ),
-            hourly_chart=charts.column_chart(
-                [h.deciliters / 10 if h.deciliters is not None else None for h in hours],
-                [str(h.hour) for h in hours],
-                _litres_axis,
-                shaded=[h.watched for h in hours],
-                pending=[h.pending for h in hours],
-                label_every=3,
-            ),
-        )
-    return render_template("usage/contract.html", **context)
+        context.update(_meter_context(customer, utcnow(), _tz()))
+    return render_template(
+        "usage/contract.html",
+        customer=customer,
+        contracts=account_contracts(current_user),
+        **context,
+    )
 
 
 def _csv(name: str, customer: Customer, header: list[str], rows: list[list]) -> Response:
