@@ -239,8 +239,8 @@ def _known_meters(meter_text: Callable[[str], str]) -> tuple[dict[str, str], set
             smart[meter] = meter_text(meter)
         else:
             other.add(meter)
-    # End the read transaction: the store writes on its own connection (SQLite would
-    # otherwise see its writer blocked by this reader).
+    # End this read transaction before the batches: each batch commits on its own (on
+    # PostgreSQL on a connection of its own), and no snapshot should stay open meanwhile.
     db.session.commit()
     return smart, other
 
@@ -273,12 +273,14 @@ def parse_liters(text: str) -> int:
     if not (_digits(whole) and (not dot or fraction == "" or _digits(fraction))):
         raise RowError(f"liters is not a number: {_shown(text)}")
     if len(fraction) > 1:
-        raise RowError(f"liters has more than one decimal (0.1 L is the resolution): {text}")
+        raise RowError(
+            f"liters has more than one decimal (0.1 L is the resolution): {_shown(text)}"
+        )
     deciliters = int(whole) * 10 + int(fraction or 0)
     if negative and deciliters:
         raise RowError(f"liters must not be negative: {_shown(text)}")
     if deciliters > MAX_DECILITERS:
-        raise RowError(f"liters is more than {MAX_DECILITERS // 10:,} in one hour: {text}")
+        raise RowError(f"liters is more than {MAX_DECILITERS // 10:,} in one hour: {_shown(text)}")
     return deciliters
 
 
