@@ -202,8 +202,8 @@ def test_the_father_can_no_longer_add_his_own_contract(walk_factory, story):
     labelled(page, "本人").check()
     page.get_by_role("button", name="確認").click()
     walk.seen()
-    error = page.locator(".field-errors, .form-errors")
-    expect(error.first).to_contain_text("登録")
+    refusal = page.get_by_text("この契約はすでにアプリに登録されているため、追加できません。")
+    expect(refusal).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("契約の追加")
 
 
