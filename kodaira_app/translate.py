@@ -5,6 +5,9 @@ Japanese is the source language (the msgids), so there is no `ja` catalog.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import click
 from babel.messages.frontend import CommandLineInterface
 from flask.cli import AppGroup
@@ -39,17 +42,21 @@ def extract_command() -> None:
 
 
 @translate_cli.command("update")
-def update_command() -> None:
-    """Extract, then merge new msgids into every catalog (new ones untranslated)."""
-    extract()
-    for locale in TARGET_LOCALES:
-        po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
-        if po.exists():
-            pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", locale,
-                    "--no-fuzzy-matching", "--ignore-obsolete")
-        else:
-            pybabel("init", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", locale)
-    click.echo("catalogs updated: " + ", ".join(TARGET_LOCALES))
+@click.option("--locale", "locales", multiple=True, type=click.Choice(TARGET_LOCALES),
+              help="Only these catalogs (default: all).")
+def update_command(locales: tuple[str, ...]) -> None:
+    """Extract, then merge new msgids into the catalogs (new ones untranslated)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "messages.pot"
+        extract(template)
+        for locale in locales or TARGET_LOCALES:
+            po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+            if po.exists():
+                pybabel("update", "-i", str(template), "-d", str(TRANSLATIONS), "-l", locale,
+                        "--no-fuzzy-matching", "--ignore-obsolete")
+            else:
+                pybabel("init", "-i", str(template), "-d", str(TRANSLATIONS), "-l", locale)
+            click.echo(f"updated {po.relative_to(PROJECT_ROOT)}")
 
 
 @translate_cli.command("compile")
