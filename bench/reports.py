@@ -19,6 +19,7 @@ import argparse
 import os
 import resource
 import secrets
+import signal
 import smtplib
 import sys
 import tempfile
@@ -388,6 +389,8 @@ def main(argv: list[str]) -> int:
     window_end = day_end.astimezone(UTC)
     start_hour = (day_end - timedelta(hours=6)).hour
 
+    # A `kill` ends the run through the finally below: the database is dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     sink, port = start_sink()
     url = create_database()
     figures = Figures()

@@ -277,6 +277,46 @@ def test_window_created_after_its_end_is_not_evaluated_that_day(app, smtp, run_j
     assert db.session.scalars(select(WindowEvaluation)).all() == []
 
 
+def test_window_changed_after_its_end_still_gets_its_report(app, smtp, run_jobs):
+    from kodaira_app.models import WatchWindow
+
+    reg = make_watch(hours=(6,))
+    add_readings(meter_of(reg), jst(2026, 11, 25, 6), [1.0] * 6)
+    # At 12:10 the user moves the window to 08:00: the 06:00-12:00 window was live at 12:00.
+    changed_at = jst(2026, 11, 25, 12, 10)
+    reg.windows[0].removed_at = changed_at
+    db.session.add(
+        WatchWindow(
+            registration_id=reg.id,
+            position=1,
+            start_hour=8,
+            entered_hour=8,
+            width_hours=6,
+            created_at=changed_at,
+        )
+    )
+    db.session.commit()
+    run_tick(jst(2026, 11, 25, 12, 30))
+    run_tick(jst(2026, 11, 25, 14, 30))
+    run_jobs()
+    assert [m["Subject"] for m in smtp.messages] == [
+        "【見守り】11月25日 06:00〜12:00 水道の使用がありました（6.0L）",
+        # the new window, live before its end at 14:00 (its last two hours not read yet)
+        "【見守り】11月25日 08:00〜14:00 一部のデータを受信できませんでした",
+    ]
+
+
+def test_ended_registration_gets_no_report_for_a_window_already_ended(app, smtp, run_jobs):
+    from kodaira_app.timeutil import utcnow
+
+    reg = make_watch()
+    reg.ended_at = utcnow()  # 解除 at 12:10, before the 12:30 tick
+    db.session.commit()
+    run_tick(jst(2026, 11, 25, 12, 30))
+    run_jobs()
+    assert smtp.messages == []
+
+
 def test_each_recipient_gets_own_mail_in_own_language(app, smtp, run_jobs):
     reg = make_watch(recipients=(("Ken", "ken@example.com"),), locale="en")
     add_readings(meter_of(reg), jst(2026, 11, 25, 6), [1000.0, 234.5, 0, 0, 0, 0])

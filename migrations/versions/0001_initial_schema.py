@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:21:33.658974
+Create Date: 2026-11-25 17:44:13.674755
 
 """
 from alembic import op
@@ -130,6 +130,30 @@ def upgrade():
     with op.batch_alter_table('throttle_events', schema=None) as batch_op:
         batch_op.create_index('ix_throttle_events_scope_key_at', ['scope', 'key', 'created_at'], unique=False)
 
+    op.create_table('window_evaluations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('window_end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('deciliters', sa.Integer(), nullable=True),
+    sa.Column('hours_expected', sa.Integer(), nullable=False),
+    sa.Column('hours_received', sa.Integer(), nullable=False),
+    sa.Column('missing_hours', sa.JSON(), nullable=True),
+    sa.Column('usual_deciliters', sa.Integer(), nullable=True),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('followup_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('followup_deciliters', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_window_evaluations')),
+    sa.UniqueConstraint('registration_id', 'window_start', name=op.f('uq_window_evaluations_registration_id_window_start'))
+    )
+    with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
+        batch_op.create_index('ix_window_evaluations_awaiting_data', ['window_end'], unique=False, sqlite_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"), postgresql_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"))
+        batch_op.create_index(batch_op.f('ix_window_evaluations_evaluated_at'), ['evaluated_at'], unique=False)
+        batch_op.create_index('ix_window_evaluations_window_start', ['window_start'], unique=False)
+
     op.create_table('audit_logs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=True),
@@ -201,6 +225,27 @@ def upgrade():
     )
     with op.batch_alter_table('contract_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_links_account_id'), ['account_id'], unique=False)
+
+    op.create_table('deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('evaluation_id', sa.Integer(), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('message_id', sa.String(length=255), nullable=True),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['outbox_id'], ['outbox_mails.id'], name=op.f('fk_deliveries_outbox_id_outbox_mails')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
+    sa.UniqueConstraint('evaluation_id', 'recipient_id', 'kind', name=op.f('uq_deliveries_evaluation_id_recipient_id_kind'))
+    )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_deliveries_unfinished', ['status', 'queued_at'], unique=False, sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
 
     op.create_table('direct_debit_applications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -292,74 +337,11 @@ def upgrade():
     with op.batch_alter_table('watch_windows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_watch_windows_registration_id'), ['registration_id'], unique=False)
 
-    op.create_table('window_evaluations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('registration_id', sa.Integer(), nullable=False),
-    sa.Column('window_id', sa.Integer(), nullable=False),
-    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('window_end', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('deciliters', sa.Integer(), nullable=True),
-    sa.Column('hours_expected', sa.Integer(), nullable=False),
-    sa.Column('hours_received', sa.Integer(), nullable=False),
-    sa.Column('missing_hours', sa.JSON(), nullable=True),
-    sa.Column('usual_deciliters', sa.Integer(), nullable=True),
-    sa.Column('late', sa.Boolean(), nullable=False),
-    sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('followup_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('followup_deciliters', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['registration_id'], ['watch_registrations.id'], name=op.f('fk_window_evaluations_registration_id_watch_registrations')),
-    sa.ForeignKeyConstraint(['window_id'], ['watch_windows.id'], name=op.f('fk_window_evaluations_window_id_watch_windows')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_window_evaluations')),
-    sa.UniqueConstraint('registration_id', 'window_start', name=op.f('uq_window_evaluations_registration_id_window_start'))
-    )
-    with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_window_evaluations_evaluated_at'), ['evaluated_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_window_evaluations_window_end'), ['window_end'], unique=False)
-        batch_op.create_index(batch_op.f('ix_window_evaluations_window_id'), ['window_id'], unique=False)
-        batch_op.create_index('ix_window_evaluations_window_start', ['window_start'], unique=False)
-
-    op.create_table('deliveries',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('evaluation_id', sa.Integer(), nullable=False),
-    sa.Column('recipient_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('message_id', sa.String(length=255), nullable=True),
-    sa.Column('outbox_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['evaluation_id'], ['window_evaluations.id'], name=op.f('fk_deliveries_evaluation_id_window_evaluations')),
-    sa.ForeignKeyConstraint(['outbox_id'], ['outbox_mails.id'], name=op.f('fk_deliveries_outbox_id_outbox_mails')),
-    sa.ForeignKeyConstraint(['recipient_id'], ['watch_recipients.id'], name=op.f('fk_deliveries_recipient_id_watch_recipients')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
-    sa.UniqueConstraint('evaluation_id', 'recipient_id', 'kind', name=op.f('uq_deliveries_evaluation_id_recipient_id_kind'))
-    )
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_deliveries_recipient_id'), ['recipient_id'], unique=False)
-        batch_op.create_index('ix_deliveries_status_queued', ['status', 'queued_at'], unique=False)
-
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_status_queued')
-        batch_op.drop_index(batch_op.f('ix_deliveries_recipient_id'))
-
-    op.drop_table('deliveries')
-    with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
-        batch_op.drop_index('ix_window_evaluations_window_start')
-        batch_op.drop_index(batch_op.f('ix_window_evaluations_window_id'))
-        batch_op.drop_index(batch_op.f('ix_window_evaluations_window_end'))
-        batch_op.drop_index(batch_op.f('ix_window_evaluations_evaluated_at'))
-
-    op.drop_table('window_evaluations')
     with op.batch_alter_table('watch_windows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_watch_windows_registration_id'))
 
@@ -384,6 +366,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_direct_debit_applications_account_id'))
 
     op.drop_table('direct_debit_applications')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_unfinished', sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
+
+    op.drop_table('deliveries')
     with op.batch_alter_table('contract_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_links_account_id'))
 
@@ -404,6 +390,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_logs_action'))
 
     op.drop_table('audit_logs')
+    with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
+        batch_op.drop_index('ix_window_evaluations_window_start')
+        batch_op.drop_index(batch_op.f('ix_window_evaluations_evaluated_at'))
+        batch_op.drop_index('ix_window_evaluations_awaiting_data', sqlite_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"), postgresql_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"))
+
+    op.drop_table('window_evaluations')
     with op.batch_alter_table('throttle_events', schema=None) as batch_op:
         batch_op.drop_index('ix_throttle_events_scope_key_at')
 
