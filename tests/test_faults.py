@@ -215,3 +215,39 @@ def test_redis_down_while_user_registers_and_tick_runs(app, smtp, run_jobs, capl
     assert sorted(m["To"] for m in smtp.messages if m["To"] != "holder@example.com") == sorted(
         [email for _, email in RECIPIENTS] * 2
     )
+
+
+def test_redis_down_while_user_registers_through_the_screens(app, client, auth, smtp, run_jobs):
+    from kodaira_app.mailer.jobs import sweep as outbox_sweep
+    from kodaira_app.models import WatchRegistration
+    from tests.support.watch import input_data, own_contract
+    from tests.support.watch_rows import JST
+
+    contract = own_contract(auth.signed_in())
+    redis_url = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{closed_port()}/0"
+    form = input_data(hours=("6", ""), recipients=(("息子", "son@example.com"),))
+    client.post(f"/watch/{contract.id}/edit", data=form)
+    response = client.post(f"/watch/{contract.id}/confirm")
+    assert response.headers["Location"] == f"/watch/{contract.id}/done"
+    registration = db.session.scalars(select(WatchRegistration)).one()
+    app.config["REDIS_URL"] = redis_url
+    run_jobs()
+    assert smtp.messages == []  # the registration's notices never reached the queue
+    db.session.execute(update(OutboxMail).values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert outbox_sweep() >= 1
+    run_jobs()
+    notices = len(smtp.messages)
+    assert notices >= 1
+    # The first window that ends after the registration: its report, once.
+    created = registration.created_at.astimezone(JST)
+    end = created.replace(hour=12, minute=0, second=0, microsecond=0)
+    if end <= created:
+        end += timedelta(days=1)
+    run_tick(end + timedelta(minutes=30))
+    run_tick(end + timedelta(minutes=31))
+    run_jobs()
+    reports = [m for m in smtp.messages[notices:] if m["Subject"].startswith("【見守り】")]
+    assert [m["To"] for m in reports] == ["son@example.com"]
+    assert reports[0]["Subject"].endswith("06:00〜12:00 データを受信できませんでした")
