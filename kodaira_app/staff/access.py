@@ -12,10 +12,10 @@ import time
 from datetime import timedelta
 
 from flask import abort, current_app, g, request, session
-from sqlalchemy import func, select
 
+from kodaira_app.auth import throttle
+from kodaira_app.auth.throttle import Limit
 from kodaira_app.extensions import db
-from kodaira_app.models import ThrottleEvent
 from kodaira_app.models.staff import StaffUser
 from kodaira_app.timeutil import utcnow
 
@@ -23,11 +23,6 @@ STAFF_KEY = "staff_id"
 SEEN_KEY = "staff_seen"
 PENDING_KEY = "staff_pending"  # password accepted, code not yet
 PENDING_SECONDS = 300
-
-THROTTLE_SCOPE = "staff-login"
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_ADDRESS = 20
 
 
 def idle_limit_seconds() -> int:
@@ -112,29 +107,18 @@ def admin_required(view):
 
 # --- throttling of failed logins -------------------------------------------------------
 
+EMAIL_LIMIT = Limit("staff-login-email", 5, timedelta(minutes=15))
+ADDRESS_LIMIT = Limit("staff-login-ip", 20, timedelta(minutes=15))
 
-def _throttle_keys(email: str) -> list[tuple[str, int]]:
-    return [
-        (f"email:{email.strip().lower()}", MAX_FAILURES_PER_EMAIL),
-        (f"ip:{request.remote_addr or '-'}", MAX_FAILURES_PER_ADDRESS),
-    ]
+
+def _throttle_checks(email: str) -> list[tuple[Limit, str]]:
+    return [(EMAIL_LIMIT, email.strip().lower()), (ADDRESS_LIMIT, request.remote_addr or "-")]
 
 
 def login_throttled(email: str) -> bool:
-    since = utcnow() - THROTTLE_WINDOW
-    for key, limit in _throttle_keys(email):
-        count = db.session.scalar(
-            select(func.count(ThrottleEvent.id)).where(
-                ThrottleEvent.scope == THROTTLE_SCOPE,
-                ThrottleEvent.key == key,
-                ThrottleEvent.created_at >= since,
-            )
-        )
-        if count >= limit:
-            return True
-    return False
+    return throttle.first_block(_throttle_checks(email)) is not None
 
 
 def record_login_failure(email: str) -> None:
-    for key, _limit in _throttle_keys(email):
-        db.session.add(ThrottleEvent(scope=THROTTLE_SCOPE, key=key))
+    """Count a failed password or code (committed at once, whatever the request does)."""
+    throttle.record(_throttle_checks(email))

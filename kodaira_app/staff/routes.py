@@ -6,6 +6,8 @@ included), except the login page; admin pages answer 404 to staff who are not ad
 
 from __future__ import annotations
 
+import functools
+
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +22,7 @@ from flask import (
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from kodaira_app.api.tokens import create_token, list_tokens, revoke_token
 from kodaira_app.billing.direct_debit import list_applications, mark_processed
@@ -122,17 +124,23 @@ def _check_password(form: LoginForm) -> StaffUser | None:
         form.form_errors.append(throttled_message())
         return None
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
-    if (
-        staff is not None
-        and staff.disabled_at is None
-        and check_password_hash(staff.password_hash, form.password.data)
-    ):
+    # An unknown address costs a hash check too, so the answer's timing tells nothing.
+    password_hash = staff.password_hash if staff is not None else _dummy_hash(
+        current_app.config["PASSWORD_HASH_METHOD"]
+    )
+    password_ok = check_password_hash(password_hash, form.password.data)
+    if staff is not None and staff.disabled_at is None and password_ok:
         return staff
     access.record_login_failure(email)
     record(None, "login_failed", "staff", None, email=email, reason="password")
     db.session.commit()
     form.form_errors.append(_("メールアドレスまたはパスワードが正しくありません。"))
     return None
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not a password", method=method)
 
 
 def throttled_message() -> str:
