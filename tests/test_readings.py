@@ -254,17 +254,24 @@ def test_rows_from_the_api_report_their_index(meters):
         {"meter_id": "M2", "hour_start": "2026-11-25T07:00:00+09:00", "liters": True},
         {"meter_id": 7, "hour_start": "2026-11-25T07:00:00+09:00", "liters": 1},
         {"meter_id": "M2", "hour_start": "2026-11-25T08:00:00+09:00", "liters": 1.25},
+        {"meter_id": ["M2"], "hour_start": "2026-11-25T09:00:00+09:00", "liters": 1},
+        {"meter_id": " M2 ", "hour_start": "2026-11-25T09:00:00+09:00", "liters": 0},
     ]
     result = import_readings_rows(rows, "api:test")
-    assert result.imported == 2
+    assert result.imported == 3
     assert result.errors == [
         (1, "liters must not be negative: -1"),
         (2, "each row must be an object with meter_id, hour_start, liters"),
         (4, "liters must be a string or a number"),
         (5, "meter_id must be a string"),
         (6, "liters has more than one decimal (0.1 L is the resolution): 1.25"),
+        (7, "meter_id must be a string"),
     ]
-    assert readings() == {("M1", SIX_TOKYO): 123, ("M2", SIX_TOKYO): 40}
+    assert readings() == {
+        ("M1", SIX_TOKYO): 123,
+        ("M2", SIX_TOKYO): 40,
+        ("M2", SIX_TOKYO + timedelta(hours=3)): 0,
+    }
 
 
 def test_cli_import_prints_counts_and_every_bad_row(meters, runner, tmp_path):

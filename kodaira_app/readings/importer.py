@@ -33,6 +33,8 @@ MAX_DECILITERS = 10_000_000
 # Parsed hour_start and liters texts are remembered (files repeat the same few dozen
 # hours and amounts); the caches are emptied at this size to keep memory constant.
 _CACHE_LIMIT = 20_000
+# Up to this many meters named in a request are looked up one by one, not all loaded.
+_FEW_METERS = 5_000
 
 ErrorHook = Callable[[int, str], None]
 BatchHook = Callable[["ReadingsImport"], None]
@@ -98,8 +100,16 @@ def import_readings_rows(
     Errors carry the row's index, from 0. liters may be a JSON number or a string.
     Commits each batch.
     """
+    meters = None
+    if isinstance(rows, list | tuple):
+        # A request names a few thousand meters, the town has many more: look up those.
+        meters = {
+            meter.strip()
+            for row in rows
+            if type(row) is dict and type(meter := row.get("meter_id")) is str
+        }
     numbered = ((index, _row_from_object(row)) for index, row in enumerate(rows))
-    return _run(numbered, source, batch_size, max_errors, on_error, on_batch)
+    return _run(numbered, source, batch_size, max_errors, on_error, on_batch, meters)
 
 
 def _run(
@@ -109,6 +119,7 @@ def _run(
     max_errors: int | None,
     on_error: ErrorHook | None,
     on_batch: BatchHook | None,
+    meters: set[str] | None = None,
 ) -> ReadingsImport:
     result = ReadingsImport(max_errors=max_errors)
 
@@ -127,7 +138,7 @@ def _run(
             on_batch(result)
 
     with open_writer(source, on_written=written) as writer:
-        parser = RowParser(utcnow(), hour_text=writer.hour_text, meter_text=writer.meter_text)
+        parser = RowParser(utcnow(), writer.hour_text, writer.meter_text, meters)
         parse = parser.parse
         batch = Batch()
         number = None
@@ -175,9 +186,10 @@ class RowParser:
         now: datetime,
         hour_text: Callable[[datetime], str],
         meter_text: Callable[[str], str],
+        meters: set[str] | None = None,
     ):
         self.latest = now + FUTURE_TOLERANCE
-        self.smart, self.other_meters = _known_meters(meter_text)
+        self.smart, self.other_meters = _known_meters(meter_text, meters)
         self._hour_text = hour_text
         # Good parses only: a bad row takes the slow path each time, and says why.
         self._hours: dict[str, str] = {}
@@ -227,14 +239,19 @@ class RowParser:
         return f"unknown meter_id: {_shown(meter)}"
 
 
-def _known_meters(meter_text: Callable[[str], str]) -> tuple[dict[str, str], set[str]]:
-    """Smart meters (id -> id as the store writes it) and meters without a smart meter."""
+def _known_meters(
+    meter_text: Callable[[str], str], wanted: set[str] | None = None
+) -> tuple[dict[str, str], set[str]]:
+    """Smart meters (id -> id as the store writes it) and meters without a smart meter.
+
+    All of the town's meters, or only those `wanted` when there are few of them.
+    """
+    query = select(Customer.meter_id, Customer.smart_meter).where(Customer.meter_id.is_not(None))
+    if wanted is not None and len(wanted) <= _FEW_METERS:
+        query = query.where(Customer.meter_id.in_(sorted(wanted)))
     smart: dict[str, str] = {}
     other: set[str] = set()
-    rows = db.session.execute(
-        select(Customer.meter_id, Customer.smart_meter).where(Customer.meter_id.is_not(None))
-    )
-    for meter, is_smart in rows:
+    for meter, is_smart in db.session.execute(query):
         if is_smart:
             smart[meter] = meter_text(meter)
         else:
