@@ -353,3 +353,22 @@ def test_the_idle_limit_is_a_setting(app_config):
         assert client.get("/staff/").status_code == 302
         db.session.remove()
         db.engine.dispose()
+
+
+def test_audit_page_shows_who_looked_at_one_customer(client):
+    from tests.support.factories import make_customer
+
+    taro, hanako = make_customer(), make_customer()
+    clerk = sign_in_staff(client, make_staff())
+    client.get(f"/staff/contracts/{taro.id}")
+    client.get(f"/staff/contracts/{hanako.id}")
+    sign_in_staff(client, make_staff("chief@town.example", role="admin"))
+    contract = page(client.get(f"/staff/contracts/{taro.id}"))
+    link = contract.find("a", string="このお客様の閲覧・操作の記録（監査ログ）")
+    soup = page(client.get(link["href"]))
+    rows = [[td.get_text(strip=True) for td in tr.select("td")]
+            for tr in soup.select("table.staff-audit tbody tr")]
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("chief@town.example", "お客様情報の閲覧", f"お客様 #{taro.id}"),
+        (clerk.email, "お客様情報の閲覧", f"お客様 #{taro.id}"),
+    ]

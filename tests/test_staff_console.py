@@ -207,6 +207,7 @@ def test_contract_page_of_an_unlinked_customer(client, clerk, town):
     soup = page(client.get(f"/staff/contracts/{town[1].id}"))
     assert "この契約はどのアカウントにも登録されていません。" in soup.get_text()
     assert "見守り登録はありません。" in soup.get_text()
+    assert soup.find("a", string="このお客様の閲覧・操作の記録（監査ログ）") is None  # admins only
     assert client.get("/staff/contracts/99999").status_code == 404
 
 

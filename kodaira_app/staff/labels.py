@@ -39,3 +39,13 @@ DIRECT_DEBIT_STATUS = {
 }
 
 TICK_MODE = {"on_time": _l("予定どおり"), "late": _l("遅れて評価"), "missed": _l("期限切れ")}
+
+AUDIT_TARGET = {
+    "customer": _l("お客様"),
+    "delivery": _l("配信"),
+    "outbox_mail": _l("送信メール"),
+    "api_token": _l("APIトークン"),
+    "direct_debit": _l("口座振替申込"),
+    "staff": _l("職員"),
+    "upload": _l("CSV取込"),
+}

@@ -311,13 +311,19 @@ def outbox_mail_html(mail_id: int):
 @admin_required
 def audit():
     action = request.args.get("action") or None
+    customer_id = request.args.get("customer", type=int)
     query = select(AuditLog).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
     if action in ACTIONS:
         query = query.where(AuditLog.action == action)
+    if customer_id is not None:
+        query = query.where(
+            AuditLog.target_type == "customer", AuditLog.target_id == str(customer_id)
+        )
     rows = db.session.scalars(query.limit(AUDIT_LIMIT)).all()
-    record(current_staff(), "view_audit", None, None, filter=action or "")
+    record(current_staff(), "view_audit", None, None, filter=action or "",
+           customer=customer_id)
     db.session.commit()
-    return render_template("staff/audit.html", rows=rows, action=action)
+    return render_template("staff/audit.html", rows=rows, action=action, customer_id=customer_id)
 
 
 # --- CSV uploads ------------------------------------------------------------------------
