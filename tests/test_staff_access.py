@@ -60,6 +60,12 @@ def test_every_staff_url_but_login_is_404_for_anonymous(app, client):
             assert response.status_code == 404, (method, url)
 
 
+def test_the_console_root_without_slash_is_404_too(client, auth):
+    assert client.get("/staff").status_code == 404
+    auth.signed_in()
+    assert client.get("/staff").status_code == 404
+
+
 def test_every_staff_url_but_login_is_404_for_a_resident(app, client, auth):
     auth.signed_in()
     assert client.get("/contracts").status_code == 200  # really signed in as a resident
@@ -75,6 +81,7 @@ def test_admin_pages_are_404_for_staff_and_open_for_admins(app, client):
         if endpoint in ADMIN_ENDPOINTS:
             assert client.open(url, method=method).status_code == 404, url
     assert client.get("/staff/").status_code == 200
+    assert client.get("/staff").status_code == 200
     sign_in_staff(client, make_staff("chief@town.example", role="admin"))
     assert client.get("/staff/audit").status_code == 200
     assert staff.role == "staff"

@@ -188,7 +188,7 @@ def logout():
 # --- search and a contract's page -------------------------------------------------------
 
 
-@bp.get("/")
+@bp.get("/", strict_slashes=False)
 @staff_required
 def index():
     form = SearchForm(request.args)
