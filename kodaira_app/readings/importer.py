@@ -108,8 +108,7 @@ def import_readings_rows(
             for row in rows
             if type(row) is dict and type(meter := row.get("meter_id")) is str
         }
-    numbered = ((index, _row_from_object(row)) for index, row in enumerate(rows))
-    return _run(numbered, source, batch_size, max_errors, on_error, on_batch, meters)
+    return _run(enumerate(rows), source, batch_size, max_errors, on_error, on_batch, meters)
 
 
 def _run(
@@ -195,19 +194,18 @@ class RowParser:
         self._hours: dict[str, str] = {}
         self._amounts: dict[str, int] = {}
 
-    def parse(self, row: dict) -> tuple[tuple[str, str], int]:
+    def parse(self, row: Any) -> tuple[tuple[str, str], int]:
+        """A CSV row (texts) or an API row (JSON values) as ((meter, hour), decilitres)."""
         # Runs once per row of files of millions: three look-ups when all is known.
         try:
             return (
                 (self.smart[row["meter_id"]], self._hours[row["hour_start"]]),
                 self._amounts[row["liters"]],
             )
-        except KeyError:
-            return self._parse_new(row)
+        except (KeyError, TypeError):
+            return self._parse_new(_texts(row))
 
-    def _parse_new(self, row: dict) -> tuple[tuple[str, str], int]:
-        if "__error__" in row:
-            raise RowError(row["__error__"])
+    def _parse_new(self, row: dict[str, str]) -> tuple[tuple[str, str], int]:
         meter = row["meter_id"]
         if meter not in self.smart:
             raise RowError(self._meter_reason(meter))
@@ -309,21 +307,16 @@ def _shown(value: str) -> str:
     return value if len(value) <= 40 else value[:37] + "..."
 
 
-def _row_from_object(row: Any) -> dict[str, str]:
-    """An API row as the text fields a CSV row has (or a row that reports its fault)."""
-    # The usual row, checked in one go (bool is not a JSON number, hence the exact types).
-    if type(row) is dict:
-        meter, hour, liters = row.get("meter_id"), row.get("hour_start"), row.get("liters")
-        if type(liters) is float or type(liters) is int:
-            liters = repr(liters)
-        if type(meter) is str and type(hour) is str and type(liters) is str:
-            return {"meter_id": meter.strip(), "hour_start": hour.strip(), "liters": liters.strip()}
-    return _row_fault(row)
+def _texts(row: Any) -> dict[str, str]:
+    """The three fields of a row as stripped texts, or RowError saying what is wrong.
 
-
-def _row_fault(row: Any) -> dict[str, str]:
+    CSV rows are texts already (or carry the reader's complaint); API rows are JSON
+    objects whose liters may be a number.
+    """
     if not isinstance(row, dict):
-        return {"__error__": "each row must be an object with meter_id, hour_start, liters"}
+        raise RowError("each row must be an object with meter_id, hour_start, liters")
+    if "__error__" in row:
+        raise RowError(row["__error__"])
     fields = {}
     for name in HEADER:
         value = row.get(name)
@@ -334,7 +327,7 @@ def _row_fault(row: Any) -> dict[str, str]:
         elif name == "liters" and isinstance(value, int | float) and not isinstance(value, bool):
             fields[name] = repr(value)
         else:
-            return {"__error__": f"{name} must be a string" + (" or a number" * (name == "liters"))}
+            raise RowError(f"{name} must be a string" + (" or a number" * (name == "liters")))
     return fields
 
 
