@@ -358,6 +358,9 @@ def test_upload_page_has_a_form_per_kind(client, clerk):
     soup = page(client.get("/staff/uploads"))
     assert [h.get_text(strip=True) for h in soup.select("main h2")] == [
         "お客様（契約）", "検針データ（1時間ごと）", "請求・お支払い"]
+    headers = [code.get_text() for code in soup.select("code.upload-header")]
+    assert headers[0] == "customer_number,name_kana,name,address,meter_id,smart_meter"
+    assert headers[1] == "meter_id,hour_start,liters"
     for kind in ("customers", "readings", "billing"):
         assert soup.find("label", attrs={"for": f"{kind}-file"}).get_text(strip=True).startswith(
             "CSVファイル")

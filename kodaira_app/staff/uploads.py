@@ -27,6 +27,11 @@ class UploadKind:
     def importer(self) -> Callable[..., ImportResult]:
         return getattr(import_module(self.module), self.function)
 
+    @property
+    def header(self) -> str:
+        """The first line the file must have, as the importer requires it."""
+        return ",".join(import_module(self.module).HEADER)
+
 
 KINDS: dict[str, UploadKind] = {
     "customers": UploadKind(
