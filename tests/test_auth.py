@@ -405,3 +405,12 @@ def test_welcome_page_shows_the_first_steps_and_both_ways_in(client):
     steps = [text(li) for li in soup.select("ol.first-steps li")]
     assert len(steps) == 3
     assert steps[2].startswith("ログイン後、「契約内容のご確認」の「契約の追加」")
+
+
+def test_failures_older_than_the_window_are_removed_when_the_address_fails_again(client):
+    make_account()
+    login(client, password="guess")
+    age_throttle_events(timedelta(minutes=16))
+    login(client, password="guess")
+    scopes = [e.scope for e in db.session.scalars(select(ThrottleEvent))]
+    assert sorted(scopes) == ["login-email", "login-ip"]

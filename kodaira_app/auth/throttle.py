@@ -52,8 +52,18 @@ def first_block(checks: list[tuple[Limit, str]], now: datetime | None = None) ->
 
 def record(checks: list[tuple[Limit, str]]) -> None:
     """Count a failed attempt against each key, committed at once (the request may fail)."""
+    now = utcnow()
     for limit, key in checks:
-        db.session.add(ThrottleEvent(scope=limit.scope, key=key[:255]))
+        key = key[:255]
+        # Events that have left the window count for nothing: keep each key's rows few.
+        db.session.execute(
+            delete(ThrottleEvent).where(
+                ThrottleEvent.scope == limit.scope,
+                ThrottleEvent.key == key,
+                ThrottleEvent.created_at <= now - limit.window,
+            )
+        )
+        db.session.add(ThrottleEvent(scope=limit.scope, key=key, created_at=now))
     db.session.commit()
 
 
