@@ -78,6 +78,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Without an SMTP server every mail is kept in the outbox table and logged.
         "MAIL_SUPPRESS_SEND": not mail_server,
         "APP_BASE_URL": base_url,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted;
+        # behind nginx set 1, or every visitor shares the proxy's address in throttling.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "SERVER_NAME": None,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),

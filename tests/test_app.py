@@ -57,3 +57,23 @@ def test_closed_account_session_is_not_loaded(app):
     assert load_account(account.get_id()) is not None
     assert load_account(f"{account.id}:{account.session_version + 1}") is None
     assert load_account("nonsense") is None
+
+
+def test_trusted_proxy_gives_the_visitor_address(app_config):
+    from flask import request
+
+    from kodaira_app import create_app
+
+    app_config["TRUSTED_PROXIES"] = 1
+    proxied = create_app(app_config)
+
+    @proxied.get("/_probe")
+    def probe():
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = proxied.test_client().get(
+        "/_probe",
+        headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert response.get_data(as_text=True) == "203.0.113.7 https"
