@@ -145,26 +145,39 @@ def test_wrong_password_is_refused_counted_and_audited(client):
         "メールアドレスまたはパスワードが正しくありません。"
     )
     assert client.get("/staff/").status_code == 404
-    assert db.session.scalar(
-        select(func.count(ThrottleEvent.id)).where(ThrottleEvent.scope.startswith("staff-login"))
-    ) == 2  # one for the address, one for the IP
+    assert (
+        db.session.scalar(
+            select(func.count(ThrottleEvent.id)).where(
+                ThrottleEvent.scope.startswith("staff-login")
+            )
+        )
+        == 2
+    )  # one for the address, one for the IP
     row = db.session.scalar(select(AuditLog))
     assert (row.action, row.staff_email, row.detail["reason"]) == (
-        "login_failed", "clerk@town.example", "password")
+        "login_failed",
+        "clerk@town.example",
+        "password",
+    )
 
 
 def test_unknown_email_gets_the_same_message(client):
     soup = page(login_password(client, email="nobody@town.example"))
-    assert "メールアドレスまたはパスワードが正しくありません。" in soup.select_one(
-        ".form-errors").get_text()
+    assert (
+        "メールアドレスまたはパスワードが正しくありません。"
+        in soup.select_one(".form-errors").get_text()
+    )
 
 
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
         ({"email": "", "password": "x"}, "email", "入力してください。"),
-        ({"email": "not-an-address", "password": "x"}, "email",
-         "メールアドレスの形式が正しくありません。"),
+        (
+            {"email": "not-an-address", "password": "x"},
+            "email",
+            "メールアドレスの形式が正しくありません。",
+        ),
         ({"email": "clerk@town.example", "password": ""}, "password", "入力してください。"),
     ],
 )
@@ -175,8 +188,7 @@ def test_login_form_errors_beside_fields(client, data, field, message):
 
 def test_a_resident_password_does_not_open_the_console(client, auth):
     auth.signed_in(email="taro@example.com")
-    soup = page(login_password(client, email="taro@example.com",
-                               password="correct horse battery"))
+    soup = page(login_password(client, email="taro@example.com", password="correct horse battery"))
     assert soup.select_one(".form-errors") is not None
     assert client.get("/staff/").status_code == 404
 
@@ -268,7 +280,10 @@ def test_cli_create_prints_password_and_totp_uri(runner, client):
     assert uri.startswith("otpauth://totp/")
     staff = db.session.scalar(select(StaffUser))
     assert (staff.email, staff.role, staff.totp_confirmed_at) == (
-        "chief@town.example", "admin", None)
+        "chief@town.example",
+        "admin",
+        None,
+    )
     assert pyotp.parse_uri(uri).secret == staff.totp_secret
     # and that password with that secret logs in
     login_password(client, email="chief@town.example", password=password)
@@ -288,8 +303,9 @@ def test_cli_create_with_prompt_and_duplicates(runner):
     assert staff.role == "staff"
     again = runner.invoke(args=["staff", "create", "clerk@town.example"])
     assert again.exit_code != 0 and "already exists" in again.output
-    short = runner.invoke(args=["staff", "create", "b@town.example", "--prompt"],
-                          input="short\nshort\n")
+    short = runner.invoke(
+        args=["staff", "create", "b@town.example", "--prompt"], input="short\nshort\n"
+    )
     assert short.exit_code != 0 and "at least 12" in short.output
     bad_role = runner.invoke(args=["staff", "create", "c@town.example", "--role", "root"])
     assert bad_role.exit_code != 0
@@ -339,8 +355,10 @@ def test_audit_page_lists_who_did_what(client):
     client.get("/staff/?q=8002")
     sign_in_staff(client, make_staff("chief@town.example", role="admin"))
     soup = page(client.get("/staff/audit"))
-    rows = [[td.get_text(strip=True) for td in tr.select("td")]
-            for tr in soup.select("table.staff-audit tbody tr")]
+    rows = [
+        [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in soup.select("table.staff-audit tbody tr")
+    ]
     search_row = next(r for r in rows if r[2] == "検索")
     assert search_row[1] == clerk.email
     assert "query=8002" in search_row[4]
@@ -373,8 +391,10 @@ def test_audit_page_shows_who_looked_at_one_customer(client):
     contract = page(client.get(f"/staff/contracts/{taro.id}"))
     link = contract.find("a", string="このお客様の閲覧・操作の記録（監査ログ）")
     soup = page(client.get(link["href"]))
-    rows = [[td.get_text(strip=True) for td in tr.select("td")]
-            for tr in soup.select("table.staff-audit tbody tr")]
+    rows = [
+        [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in soup.select("table.staff-audit tbody tr")
+    ]
     assert [(r[1], r[2], r[3]) for r in rows] == [
         ("chief@town.example", "お客様情報の閲覧", f"お客様 #{taro.id}"),
         (clerk.email, "お客様情報の閲覧", f"お客様 #{taro.id}"),

@@ -62,30 +62,54 @@ def make_watch(customer, account, *, recipients=(("息子", "son@example.com", "
     )
     db.session.add(window)
     for position, (name, email, locale) in enumerate(recipients, start=1):
-        db.session.add(WatchRecipient(
-            registration_id=registration.id, position=position, name=name, email=email,
-            locale=locale, stop_token=f"tok-{registration.id}-{position}",
-        ))
+        db.session.add(
+            WatchRecipient(
+                registration_id=registration.id,
+                position=position,
+                name=name,
+                email=email,
+                locale=locale,
+                stop_token=f"tok-{registration.id}-{position}",
+            )
+        )
     db.session.commit()
     return registration
 
 
-def make_delivery(registration, recipient, *, day=date(2026, 11, 24), status="sent",
-                  window_status="used", late=False, **fields):
+def make_delivery(
+    registration,
+    recipient,
+    *,
+    day=date(2026, 11, 24),
+    status="sent",
+    window_status="used",
+    late=False,
+    **fields,
+):
     start = datetime(day.year, day.month, day.day, 6, tzinfo=UTC) - JST_OFFSET
-    evaluation = db.session.scalar(select(WindowEvaluation).where(
-        WindowEvaluation.registration_id == registration.id,
-        WindowEvaluation.window_start == start))
+    evaluation = db.session.scalar(
+        select(WindowEvaluation).where(
+            WindowEvaluation.registration_id == registration.id,
+            WindowEvaluation.window_start == start,
+        )
+    )
     if evaluation is None:
         evaluation = WindowEvaluation(
-            registration_id=registration.id, window_id=registration.windows[0].id,
-            window_start=start, window_end=start + timedelta(hours=6), status=window_status,
-            deciliters=1234, hours_expected=6, hours_received=6, late=late,
+            registration_id=registration.id,
+            window_id=registration.windows[0].id,
+            window_start=start,
+            window_end=start + timedelta(hours=6),
+            status=window_status,
+            deciliters=1234,
+            hours_expected=6,
+            hours_received=6,
+            late=late,
         )
         db.session.add(evaluation)
         db.session.flush()
-    delivery = Delivery(evaluation_id=evaluation.id, recipient_id=recipient.id, status=status,
-                        **fields)
+    delivery = Delivery(
+        evaluation_id=evaluation.id, recipient_id=recipient.id, status=status, **fields
+    )
     db.session.add(delivery)
     db.session.commit()
     return delivery
@@ -96,19 +120,40 @@ def make_delivery(registration, recipient, *, day=date(2026, 11, 24), status="se
 
 @pytest.fixture
 def town(app):
-    taro = make_customer("00000008002", name_kana="コダイラ タロウ", name="小平 太郎",
-                         address="北海道留萌郡小平町字小平町1番地", meter_id="MTR-0001")
-    hanako = make_customer("00000008003", name_kana="ルモイ ハナコ", name="留萌 花子",
-                           address="北海道留萌郡小平町字鬼鹿2番地", meter_id="MTR-0002")
+    taro = make_customer(
+        "00000008002",
+        name_kana="コダイラ タロウ",
+        name="小平 太郎",
+        address="北海道留萌郡小平町字小平町1番地",
+        meter_id="MTR-0001",
+    )
+    hanako = make_customer(
+        "00000008003",
+        name_kana="ルモイ ハナコ",
+        name="留萌 花子",
+        address="北海道留萌郡小平町字鬼鹿2番地",
+        meter_id="MTR-0002",
+    )
     return taro, hanako
 
 
 @pytest.mark.parametrize(
     "query",
     [
-        "0-0000008002", "00000008002", "０－００００００８００２", "0 0000 008002", "8002",
-        "コダイラ", "こだいら たろう", "ｺﾀﾞｲﾗ", "コダイラタロウ",
-        "小平太郎", "小平 太郎", "字小平町1番地", "字小平町１番地", "mtr-0001",
+        "0-0000008002",
+        "00000008002",
+        "０－００００００８００２",
+        "0 0000 008002",
+        "8002",
+        "コダイラ",
+        "こだいら たろう",
+        "ｺﾀﾞｲﾗ",
+        "コダイラタロウ",
+        "小平太郎",
+        "小平 太郎",
+        "字小平町1番地",
+        "字小平町１番地",
+        "mtr-0001",
     ],
 )
 def test_search_finds_the_customer_however_typed(client, clerk, town, query):
@@ -123,10 +168,14 @@ def test_search_by_recipient_or_account_email(client, clerk, town):
     account = make_account("child@example.com")
     link(account, town[1], relation="family")
     make_watch(town[0], account, recipients=[("息子", "Son@Example.com", "en")])
-    assert [r[0] for r in table_rows(page(client.get("/staff/?q=son@example.com")),
-                                      "table.staff-results")] == ["0-0000008002"]
-    assert [r[0] for r in table_rows(page(client.get("/staff/?q=child@example.com")),
-                                      "table.staff-results")] == ["0-0000008003"]
+    assert [
+        r[0]
+        for r in table_rows(page(client.get("/staff/?q=son@example.com")), "table.staff-results")
+    ] == ["0-0000008002"]
+    assert [
+        r[0]
+        for r in table_rows(page(client.get("/staff/?q=child@example.com")), "table.staff-results")
+    ] == ["0-0000008003"]
 
 
 def test_search_with_nothing_found_and_wildcards(client, clerk, town):
@@ -146,7 +195,10 @@ def test_search_is_audited(client, clerk, town):
     client.get("/staff/?q=コダイラ")
     row = last_audit()
     assert (row.action, row.staff_id, row.detail) == (
-        "search", clerk.id, {"query": "コダイラ", "found": 1})
+        "search",
+        clerk.id,
+        {"query": "コダイラ", "found": 1},
+    )
 
 
 # --- a contract's page ------------------------------------------------------------------
@@ -156,23 +208,45 @@ def test_contract_page_tells_the_whole_story(client, clerk, town):
     taro = town[0]
     account = make_account("watcher@example.com")
     link(account, taro, relation="family")
-    db.session.add(Consent(account_id=account.id, account_email=account.email,
-                           customer_id=taro.id, relation="family", text_version="2024-1"))
-    registration = make_watch(taro, account, recipients=[
-        ("息子", "son@example.com", "ja"), ("Daughter", "daughter@example.com", "en")])
+    db.session.add(
+        Consent(
+            account_id=account.id,
+            account_email=account.email,
+            customer_id=taro.id,
+            relation="family",
+            text_version="2024-1",
+        )
+    )
+    registration = make_watch(
+        taro,
+        account,
+        recipients=[("息子", "son@example.com", "ja"), ("Daughter", "daughter@example.com", "en")],
+    )
     son, daughter = registration.recipients
     daughter.stopped_at = utcnow()
-    db.session.add(WatchPause(registration_id=registration.id, start_date=date(2026, 12, 1),
-                              end_date=date(2026, 12, 3)))
+    db.session.add(
+        WatchPause(
+            registration_id=registration.id,
+            start_date=date(2026, 12, 1),
+            end_date=date(2026, 12, 3),
+        )
+    )
     hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     db.session.add(Reading(meter_id="MTR-0001", hour_start=hour, deciliters=123))
-    db.session.add(Reading(meter_id="MTR-0001", hour_start=hour - timedelta(days=8),
-                           deciliters=999))
+    db.session.add(
+        Reading(meter_id="MTR-0001", hour_start=hour - timedelta(days=8), deciliters=999)
+    )
     db.session.commit()
-    make_delivery(registration, son, status="sent", attempts=1, message_id="<abc@town>",
-                  sent_at=utcnow())
-    make_delivery(registration, daughter, status="failed", attempts=3,
-                  last_error="SMTPRecipientsRefused: 550 no such user")
+    make_delivery(
+        registration, son, status="sent", attempts=1, message_id="<abc@town>", sent_at=utcnow()
+    )
+    make_delivery(
+        registration,
+        daughter,
+        status="failed",
+        attempts=3,
+        last_error="SMTPRecipientsRefused: 550 no such user",
+    )
 
     soup = page(client.get(f"/staff/contracts/{taro.id}"))
     assert soup.h1.get_text(strip=True) == "お客様番号 0-0000008002"
@@ -181,7 +255,10 @@ def test_contract_page_tells_the_whole_story(client, clerk, town):
     assert soup.select_one(".account-email").get_text(strip=True) == "w***@example.com"
     assert "watcher@example.com" not in soup.select_one("#account-heading").parent.get_text()
     assert table_rows(soup, "table.staff-consents")[0][1:] == [
-        "watcher@example.com", "家族", "2024-1"]
+        "watcher@example.com",
+        "家族",
+        "2024-1",
+    ]
     assert soup.select_one(".staff-windows li").get_text(strip=True).startswith("1. 06:00")
     recipients = table_rows(soup, "table.staff-recipients")
     assert recipients[0] == ["息子", "son@example.com", "日本語", "配信中"]
@@ -200,7 +277,10 @@ def test_contract_page_tells_the_whole_story(client, clerk, town):
 
     row = last_audit()
     assert (row.action, row.target_type, row.target_id) == (
-        "view_customer", "customer", str(taro.id))
+        "view_customer",
+        "customer",
+        str(taro.id),
+    )
 
 
 def test_contract_page_of_an_unlinked_customer(client, clerk, town):
@@ -217,18 +297,27 @@ def test_contract_page_of_an_unlinked_customer(client, clerk, town):
 @pytest.fixture
 def deliveries(town):
     account = make_account()
-    registration = make_watch(town[0], account, recipients=[
-        ("息子", "son@example.com", "ja"), ("娘", "daughter@example.com", "ja")])
+    registration = make_watch(
+        town[0],
+        account,
+        recipients=[("息子", "son@example.com", "ja"), ("娘", "daughter@example.com", "ja")],
+    )
     other = make_watch(town[1], make_account("b@example.com"))
     son, daughter = registration.recipients
     return {
         "sent": make_delivery(registration, son, status="sent"),
         "failed": make_delivery(registration, daughter, status="failed", attempts=2),
         "pending": make_delivery(registration, son, day=date(2026, 11, 25), status="pending"),
-        "late": make_delivery(registration, daughter, day=date(2026, 11, 22), status="sent",
-                              late=True),
-        "missed": make_delivery(other, other.recipients[0], day=date(2026, 11, 23),
-                                status="missed", window_status="missed"),
+        "late": make_delivery(
+            registration, daughter, day=date(2026, 11, 22), status="sent", late=True
+        ),
+        "missed": make_delivery(
+            other,
+            other.recipients[0],
+            day=date(2026, 11, 23),
+            status="missed",
+            window_status="missed",
+        ),
     }
 
 
@@ -258,9 +347,11 @@ def test_filter_deliveries_by_date_and_contract(client, clerk, deliveries):
 
 @pytest.mark.parametrize(
     ("query", "field", "message"),
-    [("contract=abc", "contract", "お客様番号は数字で入力してください。"),
-     ("day=2026-13-40", "day", "Not a valid date value."),
-     ("status=lost", "status", "Not a valid choice.")],
+    [
+        ("contract=abc", "contract", "お客様番号は数字で入力してください。"),
+        ("day=2026-13-40", "day", "Not a valid date value."),
+        ("status=lost", "status", "Not a valid choice."),
+    ],
 )
 def test_bad_delivery_filters_show_errors_beside_fields(client, clerk, query, field, message):
     soup = page(client.get(f"/staff/deliveries?{query}"))
@@ -270,8 +361,13 @@ def test_bad_delivery_filters_show_errors_beside_fields(client, clerk, query, fi
 
 
 def test_delivery_page_shows_the_row_and_its_mail(client, clerk, deliveries):
-    mail = OutboxMail(kind="report", to_addr="son@example.com", subject="見守り 06:00-12:00",
-                      body_text="本文", status="sent")
+    mail = OutboxMail(
+        kind="report",
+        to_addr="son@example.com",
+        subject="見守り 06:00-12:00",
+        body_text="本文",
+        status="sent",
+    )
     db.session.add(mail)
     db.session.flush()
     deliveries["sent"].outbox_id = mail.id
@@ -288,14 +384,24 @@ def test_delivery_page_shows_the_row_and_its_mail(client, clerk, deliveries):
 @pytest.fixture
 def mail(app):
     row = OutboxMail(
-        kind="report", to_addr="son@example.com", subject="小平町水道 見守りのお知らせ",
+        kind="report",
+        to_addr="son@example.com",
+        subject="小平町水道 見守りのお知らせ",
         body_text="06:00〜12:00 の使用量は 123.4 L でした。\n<b>not bold</b>",
         body_html='<p>使用量 <b>123.4 L</b></p><script>alert("x")</script>',
-        headers={"List-Unsubscribe": "<http://localhost/stop/abc>"}, status="kept",
+        headers={"List-Unsubscribe": "<http://localhost/stop/abc>"},
+        status="kept",
     )
     db.session.add(row)
-    db.session.add(OutboxMail(kind="account", to_addr="other@example.com", subject="確認",
-                              body_text="x", status="sent"))
+    db.session.add(
+        OutboxMail(
+            kind="account",
+            to_addr="other@example.com",
+            subject="確認",
+            body_text="x",
+            status="sent",
+        )
+    )
     db.session.commit()
     return row
 
@@ -305,7 +411,8 @@ def test_outbox_lists_and_filters_mails(client, clerk, mail):
     assert len(table_rows(soup, "table.staff-outbox")) == 2
     rows = table_rows(page(client.get("/staff/outbox?to=son@")), "table.staff-outbox")
     assert [r[1:4] for r in rows] == [
-        ["son@example.com", "小平町水道 見守りのお知らせ", "保管（SMTP未設定）"]]
+        ["son@example.com", "小平町水道 見守りのお知らせ", "保管（SMTP未設定）"]
+    ]
     assert last_audit().action == "view_outbox"
 
 
@@ -321,8 +428,11 @@ def test_a_mail_reads_exactly_as_sent_and_html_is_sandboxed(client, clerk, mail)
     assert frame["sandbox"] in ("", [])  # sandboxed, with no exception allowed
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     row = last_audit()
-    assert (row.action, row.target_type, row.target_id) == ("view_mail", "outbox_mail",
-                                                           str(mail.id))
+    assert (row.action, row.target_type, row.target_id) == (
+        "view_mail",
+        "outbox_mail",
+        str(mail.id),
+    )
 
     html = client.get(frame["src"])
     assert html.get_data(as_text=True) == mail.body_html
@@ -357,13 +467,19 @@ def upload(client, kind, content: str, filename="data.csv"):
 def test_upload_page_has_a_form_per_kind(client, clerk):
     soup = page(client.get("/staff/uploads"))
     assert [h.get_text(strip=True) for h in soup.select("main h2")] == [
-        "お客様（契約）", "検針データ（1時間ごと）", "請求・お支払い"]
+        "お客様（契約）",
+        "検針データ（1時間ごと）",
+        "請求・お支払い",
+    ]
     headers = [code.get_text() for code in soup.select("code.upload-header")]
     assert headers[0] == "customer_number,name_kana,name,address,meter_id,smart_meter"
     assert headers[1] == "meter_id,hour_start,liters"
     for kind in ("customers", "readings", "billing"):
-        assert soup.find("label", attrs={"for": f"{kind}-file"}).get_text(strip=True).startswith(
-            "CSVファイル")
+        assert (
+            soup.find("label", attrs={"for": f"{kind}-file"})
+            .get_text(strip=True)
+            .startswith("CSVファイル")
+        )
 
 
 def test_customers_upload_imports_good_rows_and_reports_bad_ones(client, clerk):
@@ -380,7 +496,11 @@ def test_customers_upload_imports_good_rows_and_reports_bad_ones(client, clerk):
     assert numbers == {"00000009001", "00000009004"}
     row = last_audit()
     assert (row.action, row.target_id, row.detail["filename"], row.detail["imported"]) == (
-        "upload", "customers", "master.csv", 2)
+        "upload",
+        "customers",
+        "master.csv",
+        2,
+    )
     assert row.detail["errors"][0][0] == 3
 
 
@@ -395,8 +515,7 @@ def test_upload_with_a_wrong_header_imports_nothing(client, clerk):
 
 
 def test_upload_without_a_file_shows_the_error_beside_the_field(client, clerk):
-    soup = page(client.post("/staff/uploads/billing", data={},
-                            content_type="multipart/form-data"))
+    soup = page(client.post("/staff/uploads/billing", data={}, content_type="multipart/form-data"))
     error = soup.select_one("#billing-file-error").get_text(strip=True)
     assert error == "ファイルを選んでください。"
     assert soup.select_one("#customers-file-error") is None
@@ -404,8 +523,10 @@ def test_upload_without_a_file_shows_the_error_beside_the_field(client, clerk):
 
 
 def test_billing_upload_reports_rows_of_unknown_customers(client, clerk, town):
-    header = ("customer_number,period_start,period_end,reading_date,meter_reading,usage_m3,"
-              "water_charge,sewer_charge,tax,total,due_date,paid_on,payment_method\n")
+    header = (
+        "customer_number,period_start,period_end,reading_date,meter_reading,usage_m3,"
+        "water_charge,sewer_charge,tax,total,due_date,paid_on,payment_method\n"
+    )
     good = "0-0000008002,2026-09-01,2026-10-31,2026-11-01,1234,30,3000,2000,454,5000,2026-11-30,,\n"
     unknown = good.replace("0-0000008002", "0-0000007777")
     response = upload(client, "billing", header + good + unknown)
@@ -429,9 +550,14 @@ def application(town):
 
     account = make_account()
     row = DirectDebitApplication(
-        account_id=account.id, customer_id=town[0].id, bank_name="留萌信用金庫",
-        branch_name="小平支店", account_type="ordinary", account_number_last4="4567",
-        account_number_masked="***4567", account_holder_kana="コダイラ タロウ",
+        account_id=account.id,
+        customer_id=town[0].id,
+        bank_name="留萌信用金庫",
+        branch_name="小平支店",
+        account_type="ordinary",
+        account_number_last4="4567",
+        account_number_masked="***4567",
+        account_holder_kana="コダイラ タロウ",
         request_key="key-1",
     )
     db.session.add(row)
@@ -446,14 +572,19 @@ def test_direct_debit_list_and_process(client, clerk, application):
     assert card.find("label", attrs={"for": f"dd{application.id}-status"}) is not None
     assert last_audit().action == "view_direct_debit"
 
-    response = client.post(f"/staff/direct-debit/{application.id}", data={
-        f"dd{application.id}-status": "processed", f"dd{application.id}-note": "銀行へ送付"})
+    response = client.post(
+        f"/staff/direct-debit/{application.id}",
+        data={f"dd{application.id}-status": "processed", f"dd{application.id}-note": "銀行へ送付"},
+    )
     assert response.headers["Location"] == "/staff/direct-debit"
     flash = page(client.get("/staff/direct-debit")).select_one(".flash-success")
     assert flash.get_text(strip=True) == f"申込 #{application.id} を「手続き完了」にしました。"
     db.session.refresh(application)
     assert (application.status, application.processed_by, application.note) == (
-        "processed", clerk.id, "銀行へ送付")
+        "processed",
+        clerk.id,
+        "銀行へ送付",
+    )
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "direct_debit_processed"))
     assert (row.target_id, row.detail["status"]) == (str(application.id), "processed")
 
@@ -468,13 +599,20 @@ def test_direct_debit_processed_twice_records_once(client, clerk, application):
     client.post(f"/staff/direct-debit/{application.id}", data=data)
     flash = page(client.get("/staff/direct-debit")).select_one(".flash-error")
     assert flash.get_text(strip=True) == "この申込はすでに処理済みか、存在しません。"
-    assert len(db.session.scalars(select(AuditLog).where(
-        AuditLog.action == "direct_debit_processed")).all()) == 1
+    assert (
+        len(
+            db.session.scalars(
+                select(AuditLog).where(AuditLog.action == "direct_debit_processed")
+            ).all()
+        )
+        == 1
+    )
 
 
 def test_direct_debit_needs_an_outcome(client, clerk, application):
-    client.post(f"/staff/direct-debit/{application.id}",
-                data={f"dd{application.id}-status": "lost"})
+    client.post(
+        f"/staff/direct-debit/{application.id}", data={f"dd{application.id}-status": "lost"}
+    )
     flash = page(client.get("/staff/direct-debit")).select_one(".flash-error")
     assert flash.get_text(strip=True) == "処理結果を選んでください。"
     db.session.refresh(application)
@@ -482,10 +620,12 @@ def test_direct_debit_needs_an_outcome(client, clerk, application):
 
 
 def test_readings_upload_reports_bad_rows_with_their_lines(client, clerk, town):
-    csv = ("meter_id,hour_start,liters\n"
-           "MTR-0001,2026-11-25T06:00:00+09:00,2.5\n"
-           "MTR-0001,2026-11-25T07:00:00,1.0\n"
-           "MTR-0001,2026-11-25T08:00:00+09:00,-3\n")
+    csv = (
+        "meter_id,hour_start,liters\n"
+        "MTR-0001,2026-11-25T06:00:00+09:00,2.5\n"
+        "MTR-0001,2026-11-25T07:00:00,1.0\n"
+        "MTR-0001,2026-11-25T08:00:00+09:00,-3\n"
+    )
     response = upload(client, "readings", csv)
     soup = page(client.get(response.headers["Location"]))
     assert soup.select_one("dd.imported").get_text() == "1"

@@ -23,8 +23,9 @@ def page(response) -> BeautifulSoup:
 
 
 def audit(action: str) -> list[AuditLog]:
-    return list(db.session.scalars(
-        select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))
+    return list(
+        db.session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))
+    )
 
 
 def flash(client) -> str:
@@ -39,8 +40,9 @@ def clerk(client):
 
 @pytest.fixture
 def watched(app):
-    registration = make_watch(hours=(6,), recipients=(("息子", "son@example.com"),
-                                                      ("娘", "daughter@example.com")))
+    registration = make_watch(
+        hours=(6,), recipients=(("息子", "son@example.com"), ("娘", "daughter@example.com"))
+    )
     meter = db.session.get(Customer, registration.customer_id).meter_id
     add_readings(meter, jst(2026, 11, 25, 6), [2.0, 3.5, 0, 4.0, 1.5, 1.5])
     return registration
@@ -62,13 +64,17 @@ def test_tick_page_starts_with_now(client, clerk):
 
 
 def test_preview_shows_windows_recipients_and_mails_and_writes_nothing(
-        client, clerk, watched, smtp, run_jobs):
+    client, clerk, watched, smtp, run_jobs
+):
     soup = page(client.get("/staff/tick?day=2026-11-25&time=12:30"))
     previews = soup.select(".tick-preview")
     assert [p.select_one(".preview-to").get_text(strip=True) for p in previews] == [
-        "宛先: son@example.com", "宛先: daughter@example.com"]
+        "宛先: son@example.com",
+        "宛先: daughter@example.com",
+    ]
     assert previews[0].select_one(".preview-subject").get_text(strip=True) == (
-        f"件名: {SUBJECT_USED}")
+        f"件名: {SUBJECT_USED}"
+    )
     assert "使用水量: 12.5L" in previews[0].select_one("pre.mail-text").get_text()
     number = db.session.get(Customer, watched.customer_id).display_number
     assert previews[0].h3.get_text(strip=True).startswith(number)
@@ -83,15 +89,20 @@ def test_preview_shows_windows_recipients_and_mails_and_writes_nothing(
 
 def test_preview_before_the_window_ends_has_nothing(client, clerk, watched):
     soup = page(client.get("/staff/tick?day=2026-11-25&time=12:29"))
-    assert soup.select_one(".notice").get_text(strip=True).startswith(
-        "この時刻に処理される見守り期間はありません")
+    assert (
+        soup.select_one(".notice")
+        .get_text(strip=True)
+        .startswith("この時刻に処理される見守り期間はありません")
+    )
     assert soup.select_one("form[action='/staff/tick/run']") is None
 
 
 @pytest.mark.parametrize(
     ("query", "field", "message"),
-    [("day=&time=12:30", "day", "日付を入力してください。"),
-     ("day=2026-11-25&time=", "time", "時刻を入力してください。")],
+    [
+        ("day=&time=12:30", "day", "日付を入力してください。"),
+        ("day=2026-11-25&time=", "time", "時刻を入力してください。"),
+    ],
 )
 def test_tick_form_errors_beside_fields(client, clerk, query, field, message):
     soup = page(client.get(f"/staff/tick?{query}"))
@@ -103,8 +114,9 @@ def test_run_sends_what_the_preview_showed_once(client, clerk, watched, smtp, ru
     assert response.status_code == 302
     soup = page(client.get(response.headers["Location"]))
     assert soup.select_one(".tick-mails").get_text() == "2"
-    assert [r.select("td")[2].get_text(strip=True) for r in soup.select("table.tick-slots tbody tr")
-            ] == ["使用あり 1"]
+    assert [
+        r.select("td")[2].get_text(strip=True) for r in soup.select("table.tick-slots tbody tr")
+    ] == ["使用あり 1"]
     run_jobs()
     assert sorted(m["To"] for m in smtp.messages) == ["daughter@example.com", "son@example.com"]
     assert {m["Subject"] for m in smtp.messages} == {SUBJECT_USED}
@@ -158,7 +170,8 @@ def test_delivery_page_shows_the_failure(client, failed_delivery):
 
 
 def test_resend_is_a_new_attempt_on_the_same_row_and_never_twice(
-        client, failed_delivery, smtp, run_jobs):
+    client, failed_delivery, smtp, run_jobs
+):
     attempts = failed_delivery.attempts
     url = f"/staff/deliveries/{failed_delivery.id}/resend"
     response = client.post(url)
@@ -176,7 +189,9 @@ def test_resend_is_a_new_attempt_on_the_same_row_and_never_twice(
     run_jobs()
     assert len(smtp.messages) == 1
     assert [(r.action, r.detail["outcome"]) for r in audit("resend")] == [
-        ("resend", "queued"), ("resend", "already sent")]
+        ("resend", "queued"),
+        ("resend", "already sent"),
+    ]
 
     # the page now asks for the deliberate-repeat confirmation
     soup = page(client.get(f"/staff/deliveries/{failed_delivery.id}"))
@@ -216,12 +231,16 @@ def test_token_is_shown_once_stored_hashed_and_revocable(client, clerk):
     row = db.session.scalar(select(ApiToken))
     assert row.token_hash != token and token not in str(audit("token_created")[0].detail)
 
-    rows = [[td.get_text(" ", strip=True) for td in tr.select("td")]
-            for tr in page(client.get("/staff/tokens")).select("table.staff-tokens tbody tr")]
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in page(client.get("/staff/tokens")).select("table.staff-tokens tbody tr")
+    ]
     assert rows[0][0] == "ヘッドエンド本番" and rows[0][2] == "未使用" and rows[0][3] == "有効"
     assert verify_token(token) is not None
-    rows = [[td.get_text(" ", strip=True) for td in tr.select("td")]
-            for tr in page(client.get("/staff/tokens")).select("table.staff-tokens tbody tr")]
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in page(client.get("/staff/tokens")).select("table.staff-tokens tbody tr")
+    ]
     assert rows[0][2] != "未使用"  # last used is shown
 
     client.post(f"/staff/tokens/{row.id}/revoke")

@@ -94,6 +94,9 @@ def disable_command(email: str) -> None:
 def list_command() -> None:
     """Every staff account with its role and state."""
     for staff in db.session.scalars(select(StaffUser).order_by(StaffUser.email)):
-        state = "disabled" if staff.disabled_at else (
-            "active" if staff.totp_confirmed_at else "not enrolled")
+        state = (
+            "disabled"
+            if staff.disabled_at
+            else ("active" if staff.totp_confirmed_at else "not enrolled")
+        )
         click.echo(f"{staff.email}\t{staff.role}\t{state}")

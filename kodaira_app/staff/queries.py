@@ -218,11 +218,15 @@ def registration_customers(registration_ids: set[int]) -> dict[int, Customer]:
 def delivery_context(deliveries: list[Delivery]) -> dict:
     """Recipients and contracts of a list of deliveries, by id, for one table."""
     recipient_ids = {d.recipient_id for d in deliveries}
-    recipients = {
-        r.id: r
-        for r in db.session.scalars(
-            select(WatchRecipient).where(WatchRecipient.id.in_(recipient_ids))
-        )
-    } if recipient_ids else {}
+    recipients = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                select(WatchRecipient).where(WatchRecipient.id.in_(recipient_ids))
+            )
+        }
+        if recipient_ids
+        else {}
+    )
     customers = registration_customers({d.evaluation.registration_id for d in deliveries})
     return {"recipients": recipients, "customers": customers}

@@ -69,6 +69,13 @@ OUTBOX_LIMIT = 100
 AUDIT_LIMIT = 200
 
 
+def audit_commit(action: str, target_type=None, target_id=None, **detail) -> AuditLog:
+    """Record what the signed-in staff member did or saw, and commit it with the change."""
+    row = record(current_staff(), action, target_type, target_id, **detail)
+    db.session.commit()
+    return row
+
+
 @bp.before_request
 def gate():
     expired = access.load_staff() == "expired"
@@ -125,8 +132,10 @@ def _check_password(form: LoginForm) -> StaffUser | None:
         return None
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
     # An unknown address costs a hash check too, so the answer's timing tells nothing.
-    password_hash = staff.password_hash if staff is not None else _dummy_hash(
-        current_app.config["PASSWORD_HASH_METHOD"]
+    password_hash = (
+        staff.password_hash
+        if staff is not None
+        else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     )
     password_ok = check_password_hash(password_hash, form.password.data)
     if staff is not None and staff.disabled_at is None and password_ok:
@@ -178,8 +187,7 @@ def _code_step(staff: StaffUser):
 @staff_required
 def logout():
     if ActionForm().validate_on_submit():
-        record(current_staff(), "logout", "staff", current_staff().id)
-        db.session.commit()
+        audit_commit("logout", "staff", current_staff().id)
         access.end_staff_session()
         flash(_("ログアウトしました。"), "success")
     return redirect(url_for("staff.login"))
@@ -195,8 +203,7 @@ def index():
     results = None
     if "q" in request.args and form.validate():
         results = search_customers(form.q.data)
-        record(current_staff(), "search", None, None, query=form.q.data, found=len(results))
-        db.session.commit()
+        audit_commit("search", None, None, query=form.q.data, found=len(results))
     return render_template("staff/index.html", form=form, results=results)
 
 
@@ -205,9 +212,7 @@ def index():
 def contract(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
     overview = contract_overview(customer)
-    record(current_staff(), "view_customer", "customer", customer.id,
-           customer_number=customer.customer_number)
-    db.session.commit()
+    audit_commit("view_customer", "customer", customer.id, customer_number=customer.customer_number)
     return render_template(
         "staff/contract.html",
         o=overview,
@@ -231,9 +236,13 @@ def deliveries():
             )
             customer_id = customer.id if customer else -1
         rows = list_deliveries(form.status.data or None, form.day.data, customer_id)
-        record(current_staff(), "view_deliveries", "customer" if customer_id else None,
-               customer_id, status=form.status.data or "", day=str(form.day.data or ""))
-        db.session.commit()
+        audit_commit(
+            "view_deliveries",
+            "customer" if customer_id else None,
+            customer_id,
+            status=form.status.data or "",
+            day=str(form.day.data or ""),
+        )
     return render_template(
         "staff/deliveries.html",
         form=form,
@@ -249,12 +258,14 @@ def delivery(delivery_id: int):
     row = db.get_or_404(Delivery, delivery_id)
     info = delivery_context([row])
     customer = info["customers"].get(row.evaluation.registration_id)
-    record(current_staff(), "view_customer", "customer", customer.id if customer else None,
-           delivery_id=row.id)
-    db.session.commit()
+    audit_commit("view_customer", "customer", customer.id if customer else None, delivery_id=row.id)
     outbox = db.session.get(OutboxMail, row.outbox_id) if row.outbox_id else None
     return render_template(
-        "staff/delivery.html", d=row, info=info, customer=customer, outbox=outbox,
+        "staff/delivery.html",
+        d=row,
+        info=info,
+        customer=customer,
+        outbox=outbox,
         form=ResendForm(),
     )
 
@@ -270,8 +281,7 @@ def outbox():
     if to:
         query = query.where(OutboxMail.to_addr.ilike(like_pattern(to), escape="\\"))
     mails = db.session.scalars(query.limit(OUTBOX_LIMIT)).all()
-    record(current_staff(), "view_outbox", None, None, to=to)
-    db.session.commit()
+    audit_commit("view_outbox", None, None, to=to)
     return render_template("staff/outbox.html", mails=mails, to=to)
 
 
@@ -279,8 +289,7 @@ def outbox():
 @staff_required
 def outbox_mail(mail_id: int):
     mail = db.get_or_404(OutboxMail, mail_id)
-    record(current_staff(), "view_mail", "outbox_mail", mail.id, to=mail.to_addr)
-    db.session.commit()
+    audit_commit("view_mail", "outbox_mail", mail.id, to=mail.to_addr)
     return render_template("staff/outbox_mail.html", mail=mail)
 
 
@@ -320,9 +329,7 @@ def audit():
             AuditLog.target_type == "customer", AuditLog.target_id == str(customer_id)
         )
     rows = db.session.scalars(query.limit(AUDIT_LIMIT)).all()
-    record(current_staff(), "view_audit", None, None, filter=action or "",
-           customer=customer_id)
-    db.session.commit()
+    audit_commit("view_audit", None, None, filter=action or "", customer=customer_id)
     return render_template("staff/audit.html", rows=rows, action=action, customer_id=customer_id)
 
 
@@ -349,8 +356,7 @@ def upload(kind: str):
         return _uploads_page({kind: form})
     filename = form.file.data.filename or ""
     outcome = run_import(upload_kind, form.file.data.stream)
-    row = record(current_staff(), "upload", "upload", kind, filename=filename, **outcome)
-    db.session.commit()
+    row = audit_commit("upload", "upload", kind, filename=filename, **outcome)
     return redirect(url_for("staff.upload_result", audit_id=row.id))
 
 
@@ -375,8 +381,7 @@ def direct_debits():
     if status not in DIRECT_DEBIT_STATUSES:
         status = "submitted"
     applications = list_applications(status)
-    record(current_staff(), "view_direct_debit", None, None, status=status)
-    db.session.commit()
+    audit_commit("view_direct_debit", None, None, status=status)
     return render_template(
         "staff/direct_debits.html",
         applications=applications,
@@ -399,11 +404,21 @@ def direct_debit_process(app_id: int):
             db.session.rollback()
             flash(_("この申込はすでに処理済みか、存在しません。"), "error")
         else:
-            record(current_staff(), "direct_debit_processed", "direct_debit", app_id,
-                   status=form.status.data, customer_id=application.customer_id)
-            db.session.commit()
-            flash(_("申込 #%(id)s を「%(status)s」にしました。", id=app_id,
-                    status=DIRECT_DEBIT_STATUSES[form.status.data]), "success")
+            audit_commit(
+                "direct_debit_processed",
+                "direct_debit",
+                app_id,
+                status=form.status.data,
+                customer_id=application.customer_id,
+            )
+            flash(
+                _(
+                    "申込 #%(id)s を「%(status)s」にしました。",
+                    id=app_id,
+                    status=DIRECT_DEBIT_STATUSES[form.status.data],
+                ),
+                "success",
+            )
     else:
         flash(_("処理結果を選んでください。"), "error")
     return redirect(url_for("staff.direct_debits"))
@@ -421,9 +436,7 @@ def resend(delivery_id: int):
         deliberate = bool(form.confirm_repeat.data)
         outcome = resend_delivery(delivery_id, deliberate=deliberate)
         action = "resend_repeat" if deliberate and outcome == "queued" else "resend"
-        record(current_staff(), action, "delivery", delivery_id, outcome=outcome,
-               deliberate=deliberate)
-        db.session.commit()
+        audit_commit(action, "delivery", delivery_id, outcome=outcome, deliberate=deliberate)
         category = "success" if outcome == "queued" else "error"
         flash(RESEND_MESSAGES[outcome](), category)
     return redirect(url_for("staff.delivery", delivery_id=delivery_id))
@@ -458,9 +471,9 @@ def tick():
         moment = tick_moment(form)
         mails = preview(moment)
         customers = registration_customers({m.registration_id for m in mails})
-        record(current_staff(), "tick_preview", None, None, at=moment.isoformat(),
-               mails=sum(1 for m in mails if m.to))
-        db.session.commit()
+        audit_commit(
+            "tick_preview", None, None, at=moment.isoformat(), mails=sum(1 for m in mails if m.to)
+        )
     run_form = TickForm(formdata=None, day=form.day.data, time=form.time.data)
     return render_template(
         "staff/tick.html", form=form, mails=mails, customers=customers, run_form=run_form
@@ -476,8 +489,7 @@ def tick_run():
         return redirect(url_for("staff.tick"))
     moment = tick_moment(form)
     result = run_tick(moment)
-    row = record(current_staff(), "tick_run", None, None, **tick_summary(result))
-    db.session.commit()
+    row = audit_commit("tick_run", None, None, **tick_summary(result))
     return redirect(url_for("staff.tick_result", audit_id=row.id))
 
 
@@ -515,12 +527,14 @@ def token_create():
     form = TokenForm()
     if not form.validate_on_submit():
         return render_template(
-            "staff/tokens.html", tokens=list_tokens(), form=form, action_form=ActionForm(),
+            "staff/tokens.html",
+            tokens=list_tokens(),
+            form=form,
+            action_form=ActionForm(),
             new_token=None,
         )
     row, token = create_token(form.name.data)
-    record(current_staff(), "token_created", "api_token", row.id, name=row.name)
-    db.session.commit()
+    audit_commit("token_created", "api_token", row.id, name=row.name)
     session[NEW_TOKEN_KEY] = {"id": row.id, "name": row.name, "token": token}
     return redirect(url_for("staff.tokens"))
 
@@ -530,7 +544,6 @@ def token_create():
 def token_revoke(token_id: int):
     if ActionForm().validate_on_submit():
         row = revoke_token(token_id) or abort(404)
-        record(current_staff(), "token_revoked", "api_token", row.id, name=row.name)
-        db.session.commit()
+        audit_commit("token_revoked", "api_token", row.id, name=row.name)
         flash(_("トークン「%(name)s」を無効にしました。", name=row.name), "success")
     return redirect(url_for("staff.tokens"))

@@ -38,7 +38,9 @@ KINDS: dict[str, UploadKind] = {
         _l("お客様（契約）"), "kodaira_app.customers.importer", "import_customers"
     ),
     "readings": UploadKind(
-        _l("検針データ（1時間ごと）"), "kodaira_app.readings.importer", "import_readings_csv",
+        _l("検針データ（1時間ごと）"),
+        "kodaira_app.readings.importer",
+        "import_readings_csv",
         (READINGS_SOURCE,),
     ),
     "billing": UploadKind(_l("請求・お支払い"), "kodaira_app.billing.importer", "import_billing"),
@@ -51,8 +53,13 @@ def run_import(kind: UploadKind, stream: IO) -> dict:
         result = kind.importer()(stream, *kind.extra_args)
     except HeaderError as exc:
         db.session.rollback()
-        return {"header_error": str(exc), "imported": 0, "unchanged": 0, "error_count": 0,
-                "errors": []}
+        return {
+            "header_error": str(exc),
+            "imported": 0,
+            "unchanged": 0,
+            "error_count": 0,
+            "errors": [],
+        }
     db.session.commit()
     return {
         "header_error": None,
