@@ -17,6 +17,7 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     ("watch-pause-notices", "kodaira_app.watch.pauses.send_due_pause_notices", "mail"),
     ("reports-tick", "kodaira_app.reports.jobs.tick", "reports"),
     ("reports-sweep", "kodaira_app.reports.jobs.sweep", "mail"),
+    ("throttle-purge", "kodaira_app.auth.throttle.purge_expired", "mail"),
 ]
 
 

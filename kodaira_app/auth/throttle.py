@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from kodaira_app.extensions import db
 from kodaira_app.models import ThrottleEvent
 from kodaira_app.timeutil import utcnow
+from kodaira_app.worker_app import app_context
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,17 @@ def forget(limit: Limit, key: str) -> None:
     db.session.execute(
         delete(ThrottleEvent).where(ThrottleEvent.scope == limit.scope, ThrottleEvent.key == key)
     )
+
+
+# Longer than any window in use: older events can never block anything.
+EVENT_RETENTION = timedelta(days=1)
+
+
+@app_context
+def purge_expired() -> int:
+    """Periodic job: remove events no window can see any more (keys that never came back)."""
+    removed = db.session.execute(
+        delete(ThrottleEvent).where(ThrottleEvent.created_at <= utcnow() - EVENT_RETENTION)
+    ).rowcount
+    db.session.commit()
+    return removed
