@@ -115,7 +115,7 @@ def test_cli_imports_and_reports_bad_rows(app, runner, tmp_path):
     assert result.exit_code == 1
     assert f"{path}: 2 imported, 0 unchanged" in result.output
     assert "line 3: customer_number は11桁の数字にしてください（8002）" in result.output
-    assert "1 rows were not imported" in result.output
+    assert f"{path}: 2 imported, 0 unchanged, 1 errors" in result.output
     assert customer("00000008001") is not None
 
 

@@ -2,8 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from kodaira_app.billing.importer import import_billing
-from kodaira_app.csvimport import HeaderError
-from kodaira_app.extensions import db
+from kodaira_app.cli import import_csv_file
 
 billing_cli = AppGroup("billing", help="Billing periods and payments from the billing system.")
 
@@ -17,17 +16,4 @@ def import_command(path: str) -> None:
     water_charge,sewer_charge,tax,total,due_date,paid_on,payment_method (UTF-8, BOM or
     not). Good rows are imported; each bad row is reported, and the exit status is 1.
     """
-    with open(path, "rb") as stream:
-        try:
-            result = import_billing(stream)
-        except HeaderError as exc:
-            db.session.rollback()
-            raise click.ClickException(str(exc)) from exc
-    click.echo(
-        f"{path}: {result.imported} imported, {result.unchanged} unchanged, "
-        f"{len(result.errors)} errors"
-    )
-    for line, reason in result.errors:
-        click.echo(f"line {line}: {reason}", err=True)
-    if result.errors:
-        raise SystemExit(1)
+    import_csv_file(path, import_billing)

@@ -1,7 +1,7 @@
 import click
 from flask.cli import AppGroup
 
-from kodaira_app.csvimport import HeaderError
+from kodaira_app.cli import import_csv_file
 
 customers_cli = AppGroup("customers", help="The customer master (what the billing system knows).")
 
@@ -16,13 +16,4 @@ def import_command(path: str) -> None:
     """
     from kodaira_app.customers.importer import import_customers
 
-    with open(path, "rb") as stream:
-        try:
-            result = import_customers(stream)
-        except HeaderError as exc:
-            raise click.ClickException(str(exc)) from exc
-    click.echo(f"{path}: {result.imported} imported, {result.unchanged} unchanged")
-    for line, reason in result.errors:
-        click.echo(f"line {line}: {reason}", err=True)
-    if result.errors:
-        raise click.ClickException(f"{len(result.errors)} rows were not imported")
+    import_csv_file(path, import_customers)
