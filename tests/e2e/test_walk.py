@@ -226,13 +226,27 @@ def registered_before(arrange, moment: datetime) -> None:
     The tick reports only windows that existed before they ended; rather than wait for
     tomorrow, the registration time is moved back to before DAY's first window.
     """
-    from sqlalchemy import text
+    from sqlalchemy import select, update
 
     from kodaira_app.extensions import db
+    from kodaira_app.models import Customer, WatchRegistration, WatchWindow
 
+    ours = (
+        select(WatchRegistration.id)
+        .join(Customer, Customer.id == WatchRegistration.customer_id)
+        .where(Customer.customer_number.in_([HANAKO["number"], ICHIRO["number"]]))
+    )
     with arrange.app_context():
-        db.session.execute(text("UPDATE watch_windows SET created_at = :t"), {"t": moment})
-        db.session.execute(text("UPDATE watch_registrations SET created_at = :t"), {"t": moment})
+        db.session.execute(
+            update(WatchWindow)
+            .where(WatchWindow.registration_id.in_(ours))
+            .values(created_at=moment)
+        )
+        db.session.execute(
+            update(WatchRegistration)
+            .where(WatchRegistration.id.in_(ours))
+            .values(created_at=moment)
+        )
         db.session.commit()
         db.session.remove()
 
