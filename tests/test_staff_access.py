@@ -311,6 +311,19 @@ def test_cli_create_with_prompt_and_duplicates(runner):
     assert bad_role.exit_code != 0
 
 
+def test_cli_reset_password(runner, client):
+    staff = make_staff()
+    result = runner.invoke(args=["staff", "reset-password", "clerk@town.example"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password: (\S+)", result.output).group(1)
+    assert login_password(client, password=STAFF_PASSWORD).status_code == 200  # old one: no
+    assert login_password(client, password=password).headers["Location"] == "/staff/login"
+    assert audit_actions()[0] == "staff_password_reset"
+    assert staff.id
+    unknown = runner.invoke(args=["staff", "reset-password", "nobody@town.example"])
+    assert unknown.exit_code != 0 and "no staff account" in unknown.output
+
+
 def test_cli_reset_totp_and_disable(runner):
     staff = make_staff()
     old = staff.totp_secret

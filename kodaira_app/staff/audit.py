@@ -18,6 +18,7 @@ ACTIONS = {
     "totp_enrolled": _l("二段階認証の登録"),
     "staff_created": _l("職員の作成"),
     "staff_totp_reset": _l("職員の二段階認証の再設定"),
+    "staff_password_reset": _l("職員のパスワードの再設定"),
     "staff_disabled": _l("職員の無効化"),
     "search": _l("検索"),
     "view_customer": _l("お客様情報の閲覧"),

@@ -21,6 +21,10 @@ staff_cli = AppGroup("staff", help="Staff accounts of the console.")
 MIN_PASSWORD = 12
 
 
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def _find(email: str) -> StaffUser:
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if staff is None:
@@ -51,9 +55,7 @@ def create_command(email: str, role: str, ask: bool) -> None:
     staff = StaffUser(
         email=email,
         role=role,
-        password_hash=generate_password_hash(
-            password, method=current_app.config["PASSWORD_HASH_METHOD"]
-        ),
+        password_hash=_hash(password),
         totp_secret=new_secret(),
     )
     db.session.add(staff)
@@ -64,6 +66,18 @@ def create_command(email: str, role: str, ask: bool) -> None:
     if not ask:
         click.echo(f"password: {password}")
     click.echo(f"TOTP URI: {provisioning_uri(staff)}")
+
+
+@staff_cli.command("reset-password")
+@click.argument("email")
+def reset_password_command(email: str) -> None:
+    """Give a staff member a new password, printed once (a forgotten one)."""
+    staff = _find(email)
+    password = secrets.token_urlsafe(12)
+    staff.password_hash = _hash(password)
+    record(None, "staff_password_reset", "staff", staff.id, email="cli")
+    db.session.commit()
+    click.echo(f"password: {password}")
 
 
 @staff_cli.command("reset-totp")
