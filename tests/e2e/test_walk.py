@@ -40,6 +40,8 @@ ICHIRO = {
     "name": "小平 一郎",
     "meter": "E2E-M-8003",
 }
+# 一郎's other house, whose old meter sends nothing: no 見守り there.
+BESSO = {"number": "00000008005", "display": "0-0000008005", "kana": "コダイラ イチロウ"}
 SON = "musuko@example.com"  # 花子's son, the recipient of pattern 1
 CHILD = "kodomo@example.com"  # 一郎's child: an account (pattern 2) and its recipient
 
@@ -58,6 +60,13 @@ def story(arrange):
                 name=person["name"],
                 meter_id=person["meter"],
             )
+        make_customer(
+            customer_number=BESSO["number"],
+            name_kana=BESSO["kana"],
+            name=ICHIRO["name"],
+            address="北海道留萌郡小平町字鬼鹿1番地",
+            smart_meter=False,
+        )
         db.session.remove()
     return {}
 
@@ -192,7 +201,10 @@ def test_pattern_2_on_a_desktop(walk_factory, story):
 
 
 def test_the_father_can_no_longer_add_his_own_contract(walk_factory, story):
-    """The pattern-2 lockout, as the guide warns: the parent cannot add the contract."""
+    """The pattern-2 lockout, as the guide warns: the parent cannot add the contract.
+
+    His other contract he can add, but without a smart meter it cannot be watched.
+    """
     walk = walk_factory(PHONE)
     sign_up_and_log_in(walk, "ichiro@example.com", "lockout")
     page = open_menu(walk, "契約内容のご確認")
@@ -205,6 +217,20 @@ def test_the_father_can_no_longer_add_his_own_contract(walk_factory, story):
     refusal = page.get_by_text("この契約はすでにアプリに登録されているため、追加できません。")
     expect(refusal).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("契約の追加")
+
+    labelled(page, "お客様番号").fill(BESSO["display"])
+    labelled(page, "お客様氏名カナ").fill(BESSO["kana"])
+    page.get_by_role("button", name="確認").click()
+    walk.seen()
+    page.get_by_role("button", name="登録").click()
+    walk.seen()
+    expect(page.get_by_text("見守りサービスはご利用できません")).to_be_visible()
+    page = open_menu(walk, "各種お手続き")
+    page.get_by_role("link", name="見守り登録").click()
+    walk.seen()
+    expect(page.get_by_role("radio", name=BESSO["display"])).to_be_disabled()
+    reason = "水道スマートメーターが設置されていないため、見守りサービスをご利用いただけません。"
+    expect(page.get_by_text(reason)).to_be_visible()
 
 
 def import_readings(server, tmp_path) -> None:
