@@ -44,3 +44,27 @@ def select_locale() -> str:
 def html_lang(locale: str) -> str:
     """The BCP 47 tag for <html lang>."""
     return {"zh_Hans": "zh-Hans"}.get(locale, locale)
+
+
+def remember_choice(account) -> None:
+    """At login, keep a language chosen on this device (the cookie) on the account too.
+
+    The account's language is what its mails are written in, and what a new device starts
+    with; the caller commits.
+    """
+    chosen = normalize_locale(request.cookies.get(LANG_COOKIE))
+    if chosen and account.locale != chosen:
+        account.locale = chosen
+
+
+def format_list(items) -> str:
+    """「06:00、18:00」, "06:00 and 18:00": a list joined the way the language joins one."""
+    from babel.lists import format_list as babel_format_list
+    from flask_babel import get_locale
+
+    return babel_format_list([str(item) for item in items], locale=get_locale() or "ja")
+
+
+def init_templates(app) -> None:
+    """Template filters of the languages."""
+    app.add_template_filter(format_list, "format_list")

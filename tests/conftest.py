@@ -53,8 +53,16 @@ def smtp(smtp_server):
     return smtp_server
 
 
+@pytest.fixture(scope="session")
+def translations_dir(tmp_path_factory):
+    """The committed .po catalogs compiled for this run (never a stale .mo lying around)."""
+    from tests.support.i18n import compile_catalogs
+
+    return compile_catalogs(tmp_path_factory.mktemp("translations"))
+
+
 @pytest.fixture
-def app_config(database_url, smtp_server):
+def app_config(database_url, smtp_server, translations_dir):
     """Settings of the app under test; a test may change them before using `app`."""
     return {
         "APP_ENV": "testing",
@@ -73,17 +81,19 @@ def app_config(database_url, smtp_server):
         "APP_BASE_URL": "http://localhost",
         "PASSWORD_HASH_METHOD": "scrypt:16384:8:1",
         "RATELIMIT_ENABLED": True,
+        "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
     }
 
 
 @pytest.fixture
 def app(app_config):
     from kodaira_app import create_app
-    from kodaira_app.extensions import db
+    from kodaira_app.extensions import babel, db
 
     app = create_app(app_config)
     _fresh_request_globals(app)
     with app.app_context():
+        babel.domain_instance.cache.clear()  # Flask-Babel keeps catalogs process-wide
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -101,6 +111,7 @@ def _fresh_request_globals(app):
 
     def forget_user(sender, **extra):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # Flask-Babel's cached locale of the previous request
 
     request_started.connect(forget_user, app, weak=False)
 

@@ -129,7 +129,7 @@ def test_period_csv(client, contract):
 def test_period_chart_in_english_formats_the_months(client, contract):
     client.set_cookie("lang", "en")
     soup = page(client, f"/usage/{contract.id}")
-    assert rows(soup, "table-periods")[0] == ["Jan 1, 2026〜Feb 28, 2026", "27 m³", "26 m³"]
+    assert rows(soup, "table-periods")[0] == ["Jan 1, 2026–Feb 28, 2026", "27 m³", "26 m³"]
 
 
 def _day_readings(contract):

@@ -26,6 +26,7 @@ from kodaira_app.auth.forms import (
 )
 from kodaira_app.auth.throttle import first_block, forget, record
 from kodaira_app.extensions import db
+from kodaira_app.i18n import remember_choice
 from kodaira_app.main.routes import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -105,6 +106,7 @@ def login():
             unconfirmed = True
         else:
             forget(LOGIN_PER_EMAIL, form.email.data)
+            remember_choice(account)
             db.session.commit()
             login_user(account, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))

@@ -65,7 +65,10 @@ def pay():
 def direct_debit():
     contracts = account_contracts(current_user)
     form = DirectDebitForm()
-    form.contract.choices = [SelectChoice(c.id, f"{c.display_number} {c.name}") for c in contracts]
+    form.contract.choices = [
+        SelectChoice(c.id, f"{c.display_number} {c.name}", render_kw={"translate": "no"})
+        for c in contracts
+    ]
     form.allowed_ids = {c.id for c in contracts}
     if not form.is_submitted():
         form.request_key.data = uuid.uuid4().hex

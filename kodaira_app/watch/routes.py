@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -84,7 +85,7 @@ def index():
 
 def initial_data(customer: Customer, registration) -> dict:
     """What the input screen starts with: the draft after 戻る, else the registration."""
-    default_locale = current_user.locale or "ja"
+    default_locale = str(get_locale())  # the language of the person adding them
     draft = saved_draft(customer.id)
     if draft is not None:
         hours, rows = draft.hours, [(r.name, r.email, r.locale) for r in draft.recipients]

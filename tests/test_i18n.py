@@ -1,0 +1,223 @@
+"""Languages: complete catalogs, the language switch, and mails in the recipient's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from kodaira_app.i18n import LANGUAGES
+from kodaira_app.translate import extract
+from tests.support.accounts import DEFAULT_PASSWORD, make_account
+from tests.support.factories import link, make_customer
+from tests.support.i18n import TARGET_LOCALES, TRANSLATIONS
+from tests.support.mailbox import text_body
+from tests.support.pages import page, text
+from tests.support.watch import input_data
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")
+
+
+@pytest.fixture(scope="module")
+def fresh_template(tmp_path_factory):
+    """The msgids of the code and templates as they are now, in source order."""
+    path = tmp_path_factory.mktemp("pot") / "messages.pot"
+    extract(path)
+    with path.open("rb") as source:
+        return read_po(source)
+
+
+def load_catalog(locale: str):
+    po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+    assert po.exists(), f"{locale}: {po.relative_to(TRANSLATIONS.parent)} is missing"
+    with po.open("rb") as source:
+        return read_po(source, locale=locale)
+
+
+def strings(message) -> list[str]:
+    return list(message.string) if isinstance(message.string, tuple) else [message.string]
+
+
+@pytest.mark.parametrize("locale", TARGET_LOCALES)
+def test_catalog_translates_every_msgid(fresh_template, locale):
+    catalog = load_catalog(locale)
+    for wanted in fresh_template:
+        if not wanted.id:
+            continue
+        key = wanted.id[0] if isinstance(wanted.id, tuple) else wanted.id
+        message = catalog.get(key)
+        assert message is not None, f"{locale}: msgid missing (run flask translate update): {key!r}"
+        assert all(strings(message)), f"{locale}: msgid not translated: {key!r}"
+        assert not message.fuzzy, f"{locale}: translation marked fuzzy: {key!r}"
+        if isinstance(wanted.id, tuple):
+            assert isinstance(message.id, tuple), f"{locale}: plural forms missing: {key!r}"
+    assert not catalog.fuzzy, f"{locale}: the catalog header is marked fuzzy"
+
+
+@pytest.mark.parametrize("locale", TARGET_LOCALES)
+def test_catalog_format_strings_are_valid(locale):
+    catalog = load_catalog(locale)
+    problems = [f"{m.id!r}: {errors}" for m, errors in catalog.check()]
+    assert not problems, f"{locale}: " + "; ".join(problems[:5])
+    for message in catalog:
+        if not message.id or not all(strings(message)):
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for translated in strings(message):
+            assert set(PLACEHOLDER.findall(translated)) == wanted, (
+                f"{locale}: placeholders differ in {ids[0]!r}: {translated!r}"
+            )
+            # A lone % would break the new-style gettext of the templates.
+            assert "%" not in PLACEHOLDER.sub("", translated).replace("%%", ""), (
+                f"{locale}: stray % in {translated!r}"
+            )
+
+
+def test_the_glossary_names_every_language():
+    glossary = (TRANSLATIONS / "GLOSSARY.md").read_text(encoding="utf-8")
+    header = next(line for line in glossary.splitlines() if line.startswith("| 日本語"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == list(LANGUAGES.values())
+
+
+# --- The language switch -------------------------------------------------------------
+
+
+def switch(soup):
+    """The language switch: (its current language, {language name: link})."""
+    nav = soup.select_one(".language-switch")
+    current = text(nav.select_one("summary [lang]"))
+    return current, {text(a): a["href"] for a in nav.select("a[lang]")}
+
+
+def test_first_visit_follows_accept_language(client):
+    soup = page(client.get("/", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}))
+    assert soup.html["lang"] == "vi"
+    assert switch(soup)[0] == "Tiếng Việt"
+    assert text(soup.select_one("nav a[href='/login']")) == "Đăng nhập"
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [("zh-CN,zh;q=0.9", "zh-Hans"), ("ko-KR", "ko"), ("fr-FR", "ja"), ("", "ja")],
+)
+def test_accept_language_maps_to_our_languages(client, header, lang):
+    headers = {"Accept-Language": header} if header else {}
+    assert page(client.get("/login", headers=headers)).html["lang"] == lang
+
+
+def test_switch_names_each_language_in_itself_and_remembers_the_choice(client):
+    current, links = switch(page(client.get("/login")))
+    assert current == "日本語"
+    assert list(links) == ["日本語", "English", "简体中文", "한국어", "Tiếng Việt"]
+    response = client.get(links["English"])
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")
+    soup = page(client.get("/login"))
+    assert soup.html["lang"] == "en"
+    assert switch(soup)[0] == "English"
+    assert text(soup.h1) == "Log in"
+    # The cookie outranks the browser's languages.
+    soup = page(client.get("/signup", headers={"Accept-Language": "ko"}))
+    assert soup.html["lang"] == "en"
+
+
+def test_an_unknown_language_changes_nothing(client):
+    client.get("/lang/fr?next=/login")
+    assert page(client.get("/login")).html["lang"] == "ja"
+
+
+@pytest.mark.parametrize("locale", TARGET_LOCALES)
+def test_switch_works_on_a_resident_page_and_is_kept_on_the_account(app, auth, client, locale):
+    account = auth.signed_in()
+    link(account, make_customer())
+    response = client.get(f"/lang/{locale}?next=/contracts")
+    assert response.headers["Location"].endswith("/contracts")
+    soup = page(client.get("/contracts"))
+    assert soup.html["lang"] == locale.replace("_", "-")
+    assert switch(soup)[0] == LANGUAGES[locale]
+    from kodaira_app.extensions import db
+
+    db.session.refresh(account)
+    assert account.locale == locale
+
+
+def test_a_new_device_shows_the_account_language_after_login(app, client):
+    account = make_account()
+    account.locale = "vi"
+    from kodaira_app.extensions import db
+
+    db.session.commit()
+    assert page(client.get("/login")).html["lang"] == "ja"
+    client.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD})
+    soup = page(client.get("/"))
+    assert soup.html["lang"] == "vi"
+    assert switch(soup)[0] == "Tiếng Việt"
+
+
+def test_a_language_chosen_before_login_is_kept_on_the_account(app, client):
+    account = make_account()
+    client.get("/lang/en?next=/login")
+    client.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD})
+    from kodaira_app.extensions import db
+
+    db.session.refresh(account)
+    assert account.locale == "en"
+    assert page(client.get("/")).html["lang"] == "en"
+
+
+# --- Mails in the recipient's language -----------------------------------------------
+
+
+def test_signup_mail_is_in_the_language_of_the_page(app, client, smtp, run_jobs):
+    client.get("/lang/en?next=/signup")
+    client.post(
+        "/signup",
+        data={"email": "ken@example.com", "password": DEFAULT_PASSWORD,
+              "password_confirm": DEFAULT_PASSWORD, "confirm": DEFAULT_PASSWORD},
+    )
+    run_jobs()
+    [message] = smtp.messages
+    assert message["Subject"].strip() == "[Kodaira Town Water App] Confirm your email address"
+    assert "Please open the following link to confirm your email address." in text_body(message)
+
+
+def test_reset_mail_follows_the_account_not_the_browser(app, client, smtp, run_jobs):
+    account = make_account()
+    account.locale = "vi"
+    from kodaira_app.extensions import db
+
+    db.session.commit()
+    client.post("/reset", data={"email": account.email}, headers={"Accept-Language": "en"})
+    run_jobs()
+    [message] = smtp.messages
+    assert message["Subject"] == "[Ứng dụng Cấp nước Thị trấn Kodaira] Đặt lại mật khẩu"
+
+
+def test_watch_recipient_language_is_chosen_on_the_input_screen(app, auth, client, smtp, run_jobs):
+    account = auth.signed_in()
+    customer = make_customer()
+    link(account, customer)
+    client.get(f"/lang/vi?next=/watch/{customer.id}/edit")
+    soup = page(client.get(f"/watch/{customer.id}/edit"))
+    # Each recipient's language, named in itself; new rows start in the adder's language.
+    select = soup.find("select", attrs={"name": "recipients-0-locale"})
+    assert select is not None
+    label = soup.find("label", attrs={"for": select["id"]})
+    assert text(label).rstrip("*") == "Ngôn ngữ thư"
+    assert [text(o) for o in select.find_all("option")] == list(LANGUAGES.values())
+    assert select.find("option", selected=True)["value"] == "vi"
+
+    data = input_data(hours=("6", ""), recipients=(("息子", "son@example.com"),), locale="en")
+    client.post(f"/watch/{customer.id}/edit", data=data)
+    client.post(f"/watch/{customer.id}/confirm")
+    run_jobs()
+    [message] = smtp.messages
+    assert message["Subject"].strip() == (
+        "[Kodaira Town Water App] You have been added as a recipient of watch emails"
+    )
+    body = text_body(message)
+    assert body.startswith("Dear 息子,")
+    # Times are Japan time, and the mail says so.
+    assert "Japan time" in body
