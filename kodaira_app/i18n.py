@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app, has_request_context, request
+from flask_babel import force_locale
 from flask_login import current_user
 
 # Each language named in itself, as the language switch shows it.
@@ -68,3 +72,16 @@ def format_list(items) -> str:
 def init_templates(app) -> None:
     """Template filters of the languages."""
     app.add_template_filter(format_list, "format_list")
+
+
+@contextmanager
+def reader_locale(locale: str | None) -> Iterator[None]:
+    """A page for one known reader (a stop link's recipient) in their language.
+
+    A language chosen in this browser with the switch still wins.
+    """
+    if normalize_locale(request.cookies.get(LANG_COOKIE)) or not normalize_locale(locale):
+        yield
+    else:
+        with force_locale(locale):
+            yield

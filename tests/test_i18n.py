@@ -14,7 +14,7 @@ from tests.support.factories import link, make_customer
 from tests.support.i18n import TARGET_LOCALES, TRANSLATIONS
 from tests.support.mailbox import text_body
 from tests.support.pages import page, text
-from tests.support.watch import input_data
+from tests.support.watch import input_data, register
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")
 
@@ -221,3 +221,35 @@ def test_watch_recipient_language_is_chosen_on_the_input_screen(app, auth, clien
     assert body.startswith("Dear 息子,")
     # Times are Japan time, and the mail says so.
     assert "Japan time" in body
+
+
+def stop_token_of(locale: str) -> str:
+    account = make_account("hanako@example.com")
+    registration = register(account, make_customer())
+    recipient = registration.recipients[0]
+    recipient.locale = locale
+    from kodaira_app.extensions import db
+
+    db.session.commit()
+    return recipient.stop_token
+
+
+def test_stop_page_is_in_the_recipients_language(app, client):
+    token = stop_token_of("en")
+    soup = page(client.get(f"/stop/{token}", headers={"Accept-Language": "ja"}))
+    assert soup.html["lang"] == "en"
+    assert text(soup.h1) == "Stop watch emails"
+    assert switch(soup)[0] == "English"
+    client.post(f"/stop/{token}")
+    soup = page(client.get(f"/stop/{token}"))
+    assert text(soup.select_one(".stop-result")) == (
+        "Watch emails to this email address have been stopped."
+    )
+
+
+def test_stop_page_follows_a_language_chosen_with_the_switch(app, client):
+    token = stop_token_of("en")
+    client.get(f"/lang/vi?next=/stop/{token}")
+    soup = page(client.get(f"/stop/{token}"))
+    assert soup.html["lang"] == "vi"
+    assert text(soup.h1) == "Ngừng nhận thư theo dõi"

@@ -24,6 +24,7 @@ from kodaira_app.contracts.queries import (
     registrations_by_customer,
 )
 from kodaira_app.extensions import csrf, db
+from kodaira_app.i18n import reader_locale
 from kodaira_app.models import Customer, WatchPause
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch import pauses
@@ -238,4 +239,5 @@ def stop(token: str):
     if request.method == "POST":
         recipient = stop_recipient(token)
     customer = db.session.get(Customer, recipient.registration.customer_id)
-    return render_template("watch/stop.html", recipient=recipient, customer=customer)
+    with reader_locale(recipient.locale):  # the language their mails are in
+        return render_template("watch/stop.html", recipient=recipient, customer=customer)
