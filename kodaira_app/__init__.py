@@ -22,7 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from kodaira_app import models  # noqa: F401  (registers every table)
     from kodaira_app.extensions import babel, csrf, db, login_manager, mail, migrate
-    from kodaira_app.i18n import init_templates, select_locale
+    from kodaira_app.i18n import init_i18n, select_locale
     from kodaira_app.timeutil import render_migration_item
     from kodaira_app.web import init_web
 
@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    init_templates(app)
+    init_i18n(app)
     init_web(app)
 
     from kodaira_app.api.routes import bp as api_bp

@@ -69,9 +69,15 @@ def format_list(items) -> str:
     return babel_format_list([str(item) for item in items], locale=get_locale() or "ja")
 
 
-def init_templates(app) -> None:
-    """Template filters of the languages."""
+def init_i18n(app) -> None:
+    """Template filters of the languages; pages say they vary by the visitor's language."""
     app.add_template_filter(format_list, "format_list")
+
+    @app.after_request
+    def vary_by_language(response):
+        if response.mimetype == "text/html":
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response
 
 
 @contextmanager

@@ -92,7 +92,10 @@ def switch(soup):
 
 
 def test_first_visit_follows_accept_language(client):
-    soup = page(client.get("/", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}))
+    response = client.get("/", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})
+    # Caches keep one copy per language.
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
+    soup = page(response)
     assert soup.html["lang"] == "vi"
     assert switch(soup)[0] == "Tiếng Việt"
     assert text(soup.select_one("nav a[href='/login']")) == "Đăng nhập"
