@@ -16,6 +16,7 @@ from kodaira_app.extensions import db
 from kodaira_app.i18n import html_lang
 from kodaira_app.models import WatchRecipient
 from kodaira_app.timeutil import utcnow
+from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.billing import add_readings, make_bill
 from tests.support.factories import link, make_customer
 from tests.support.i18n import (
@@ -81,6 +82,10 @@ def resident_world(account):
     plain = make_customer(smart_meter=False, name="小平 次郎", name_kana="コダイラ ジロウ")
     link(account, plain)
     registration = register(account, own, hours=(6, 18), recipients=(("息子", "son@example.com"),))
+    since = utcnow() - timedelta(days=3)  # registered days ago: yesterday's windows count
+    for row in [registration, *registration.windows, *registration.recipients]:
+        row.created_at = since
+    db.session.commit()
     today = utcnow().date()
     make_bill(own, today - timedelta(days=150), today - timedelta(days=90),
               due=today - timedelta(days=60), paid_on=today - timedelta(days=65))
@@ -98,8 +103,15 @@ def test_public_pages_have_no_japanese_left(app, client, locale):
     customer = make_customer()
     from tests.support.accounts import make_account
 
-    registration = register(make_account("hanako@example.com"), customer)
+    hanako = make_account("hanako@example.com")
+    registration = register(hanako, customer)
     token = registration.recipients[0].stop_token
+    from kodaira_app.auth import tokens
+
+    unconfirmed = make_account("ken@example.com", confirmed=False)
+    walk(f"/confirm/{tokens.make_token(unconfirmed, tokens.CONFIRM_SALT)}")
+    walk(f"/reset/{tokens.make_token(hanako, tokens.RESET_SALT)}")
+    walk(f"/reset/{tokens.make_token(hanako, tokens.RESET_SALT)}", {"password": "x"})
     for path in ("/", "/about", "/guide", "/login", "/signup", "/reset", "/confirm/resend",
                  "/mail-sent/signup", "/mail-sent/resend", "/mail-sent/reset", "/staff/login"):
         walk(path)
@@ -155,6 +167,16 @@ def test_resident_pages_have_no_japanese_left(app, auth, client, locale):
     walk("/contracts/add", {"customer_number": spare.customer_number,
                             "name_kana": spare.name_kana, "relation": "self"})
     walk("/contracts/add/confirm", {})
+    walk(f"/usage/{own.id}?date={date.today().isoformat()}")
+    walk(f"/usage/{own.id}?date=not-a-date")
+    walk("/pay/direct-debit", {
+        "contract": str(own.id), "bank_name": "北海道銀行", "branch_name": "留萌支店",
+        "account_type": "ordinary", "account_number": "1234567",
+        "account_holder_kana": "コダイラ タロウ", "request_key": "k" * 32,
+    })
+    walk("/pay")
+    walk("/procedures/email", {"email": "new@example.com", "current_password": DEFAULT_PASSWORD})
+    walk("/procedures/email/confirm/not-a-token", status=None)
     walk(f"/watch/{own.id}/end", {})
     walk("/procedures")
     walk.check()
@@ -174,9 +196,19 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
     walk = Walk(client, locale)
     account = auth.signed_in()
     own, parent, plain, registration = resident_world(account)
+    client.post("/pay/direct-debit", data={
+        "contract": str(own.id), "bank_name": "北海道銀行", "branch_name": "留萌支店",
+        "account_type": "ordinary", "account_number": "1234567",
+        "account_holder_kana": "コダイラ タロウ", "request_key": "k" * 32,
+    })
     auth.logout()
     run_jobs()
     sign_in_staff(client, make_staff(role="admin"))
+    day = (utcnow() + timedelta(hours=9) - timedelta(days=1)).date().isoformat()
+    walk(f"/staff/tick?day={day}&time=12:30")
+    walk("/staff/tick/run", {"day": day, "time": "12:30"})
+    walk("/staff/tick?day=bad&time=")
+    run_jobs()
     walk("/staff/")
     walk("/staff/?q=0000")
     walk("/staff/?q=" + own.customer_number)
@@ -186,8 +218,14 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
         walk(path)
     from kodaira_app.models import OutboxMail
 
-    mail = db.session.query(OutboxMail).first()
-    walk(f"/staff/outbox/{mail.id}", allowed=(mail.subject,))  # the mail as it was sent
+    for mail in db.session.query(OutboxMail):
+        walk(f"/staff/outbox/{mail.id}", allowed=(mail.subject,))  # the mail as it was sent
+    from kodaira_app.models.reports import Delivery
+
+    deliveries = db.session.query(Delivery).all()
+    assert deliveries, "the tick sent no report to look at"
+    walk(f"/staff/deliveries/{deliveries[0].id}")
+    walk("/staff/deliveries?to=son@example.com")
     walk.check()
 
 
