@@ -181,6 +181,28 @@ ON CONFLICT (evaluation_id, recipient_id, kind) DO NOTHING
 RETURNING id, status
 """
 
+# PostgreSQL: both in one statement (a data-modifying WITH), as _INSERT then _DELIVERIES.
+_EVALUATE_AND_DELIVER = """
+WITH q AS ({select}), ev AS (
+    INSERT INTO window_evaluations (registration_id, window_id, window_start, window_end,
+        status, deciliters, hours_expected, hours_received, usual_deciliters, late,
+        evaluated_at)
+    SELECT q.registration_id, q.window_id, :ws, :we, q.status, q.deciliters, :w,
+           q.hours_received, q.usual_deciliters, :late, :evaluated_at
+    FROM q
+    ON CONFLICT (registration_id, window_start) DO NOTHING
+    RETURNING id, registration_id, status
+)
+INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, attempts, queued_at)
+SELECT ev.id, wr.id, 'report',
+       CASE WHEN ev.status IN ('missed', 'paused') THEN ev.status ELSE 'pending' END, 0, :now
+FROM ev
+JOIN watch_recipients wr ON wr.registration_id = ev.registration_id
+WHERE wr.stopped_at IS NULL AND wr.removed_at IS NULL
+ON CONFLICT (evaluation_id, recipient_id, kind) DO NOTHING
+RETURNING id, status
+"""
+
 _TIME_PARAMS = ("ws", "we", "evaluated_at", "now") + tuple(f"h{i}" for i in range(HISTORY_DAYS))
 
 
@@ -236,16 +258,20 @@ def evaluate_slot(end: datetime, mode: str, now: datetime, widths: list[int]) ->
         db.session.execute(text("SET LOCAL jit = off"))
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     result = SlotResult(window_end=end, mode=mode)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    rows = []
     for width in widths:
-        params = _params(end, width)
-        insert_sql = _INSERT.format(select=_candidates_sql(mode))
-        db.session.execute(
-            _sql(insert_sql),
-            {**params, "late": mode == "late", "evaluated_at": evaluated_at},
-        )
-    rows = db.session.execute(
-        _sql(_DELIVERIES), {"we": end, "evaluated_at": evaluated_at, "now": now}
-    ).all()
+        params = {**_params(end, width), "late": mode == "late", "evaluated_at": evaluated_at}
+        if postgres:  # one statement: the new evaluations feed the deliveries directly
+            sql = _EVALUATE_AND_DELIVER.format(select=_candidates_sql(mode))
+            rows += db.session.execute(_sql(sql), {**params, "now": now}).all()
+        else:
+            sql = _INSERT.format(select=_candidates_sql(mode))
+            db.session.execute(_sql(sql), params)
+    if not postgres:
+        rows = db.session.execute(
+            _sql(_DELIVERIES), {"we": end, "evaluated_at": evaluated_at, "now": now}
+        ).all()
     result.delivery_ids = sorted(r.id for r in rows if r.status == "pending")
     counts = db.session.execute(
         select(WindowEvaluation.status, db.func.count())
