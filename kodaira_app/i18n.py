@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 # Each language named in itself, as the language switch shows it.
@@ -69,9 +70,33 @@ def format_list(items) -> str:
     return babel_format_list([str(item) for item in items], locale=get_locale() or "ja")
 
 
+ERROR_PAGES = {
+    403: (_l("このページは表示できません"), _l("このページを表示する権限がありません。")),
+    404: (
+        _l("ページが見つかりません"),
+        _l("お探しのページは見つかりませんでした。アドレスをご確認ください。"),
+    ),
+    405: (
+        _l("このページは表示できません"),
+        _l("この操作はできません。トップページからやり直してください。"),
+    ),
+}
+
+
+def error_page(error):
+    """An error page in the layout, in the visitor's language (the API keeps Werkzeug's)."""
+    if request.path.startswith("/api/"):
+        return error
+    heading, message = ERROR_PAGES[error.code]
+    return render_template("errors/error.html", heading=heading, message=message), error.code
+
+
 def init_i18n(app) -> None:
-    """Template filters of the languages; pages say they vary by the visitor's language."""
+    """Template filters of the languages; pages say they vary by the visitor's language;
+    the error pages (404 …) in the visitor's language too, not Werkzeug's English ones."""
     app.add_template_filter(format_list, "format_list")
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, error_page)
 
     @app.after_request
     def vary_by_language(response):

@@ -29,8 +29,18 @@ def pybabel(*args: str) -> None:
 def extract(output=TEMPLATE) -> None:
     """Collect every msgid from the code and the templates into `output`."""
     pybabel(
-        "extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "--no-location",
-        "--sort-output", "--project", "kodaira-app", "-o", str(output), str(PROJECT_ROOT),
+        "extract",
+        "-F",
+        str(PROJECT_ROOT / "babel.cfg"),
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "kodaira-app",
+        "-o",
+        str(output),
+        str(PROJECT_ROOT),
     )
 
 
@@ -42,8 +52,13 @@ def extract_command() -> None:
 
 
 @translate_cli.command("update")
-@click.option("--locale", "locales", multiple=True, type=click.Choice(TARGET_LOCALES),
-              help="Only these catalogs (default: all).")
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    type=click.Choice(TARGET_LOCALES),
+    help="Only these catalogs (default: all).",
+)
 def update_command(locales: tuple[str, ...]) -> None:
     """Extract, then merge new msgids into the catalogs (new ones untranslated)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,8 +67,17 @@ def update_command(locales: tuple[str, ...]) -> None:
         for locale in locales or TARGET_LOCALES:
             po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
             if po.exists():
-                pybabel("update", "-i", str(template), "-d", str(TRANSLATIONS), "-l", locale,
-                        "--no-fuzzy-matching", "--ignore-obsolete")
+                pybabel(
+                    "update",
+                    "-i",
+                    str(template),
+                    "-d",
+                    str(TRANSLATIONS),
+                    "-l",
+                    locale,
+                    "--no-fuzzy-matching",
+                    "--ignore-obsolete",
+                )
             else:
                 pybabel("init", "-i", str(template), "-d", str(TRANSLATIONS), "-l", locale)
             click.echo(f"updated {po.relative_to(PROJECT_ROOT)}")

@@ -177,8 +177,12 @@ def test_signup_mail_is_in_the_language_of_the_page(app, client, smtp, run_jobs)
     client.get("/lang/en?next=/signup")
     client.post(
         "/signup",
-        data={"email": "ken@example.com", "password": DEFAULT_PASSWORD,
-              "password_confirm": DEFAULT_PASSWORD, "confirm": DEFAULT_PASSWORD},
+        data={
+            "email": "ken@example.com",
+            "password": DEFAULT_PASSWORD,
+            "password_confirm": DEFAULT_PASSWORD,
+            "confirm": DEFAULT_PASSWORD,
+        },
     )
     run_jobs()
     [message] = smtp.messages
@@ -256,3 +260,21 @@ def test_stop_page_follows_a_language_chosen_with_the_switch(app, client):
     soup = page(client.get(f"/stop/{token}"))
     assert soup.html["lang"] == "vi"
     assert text(soup.h1) == "Ngừng nhận thư theo dõi"
+
+
+def test_error_pages_are_in_the_visitors_language(app, client):
+    soup = page(client.get("/no-such-page"))
+    assert text(soup.h1) == "ページが見つかりません"
+    client.get("/lang/en?next=/")
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    soup = page(response)
+    assert soup.html["lang"] == "en"
+    assert text(soup.h1) == "Page not found"
+    assert text(soup.select_one("main a")) == "Back to Home"
+
+
+def test_api_errors_are_left_to_the_api(app, client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert b"language-switch" not in response.data

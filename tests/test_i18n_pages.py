@@ -35,7 +35,6 @@ PARENT = {
 }
 
 
-
 class Walk:
     """Requests pages in one language and collects the Japanese text found on them."""
 
@@ -45,8 +44,13 @@ class Walk:
         self.found: dict[str, list[str]] = {}
         client.set_cookie("lang", locale)
 
-    def __call__(self, path: str, data: dict | None = None, status: int | None = 200,
-                 allowed: tuple[str, ...] = ()):
+    def __call__(
+        self,
+        path: str,
+        data: dict | None = None,
+        status: int | None = 200,
+        allowed: tuple[str, ...] = (),
+    ):
         """One page; `allowed` is customer data that cannot carry translate="no" (<title>)."""
         if data is None:
             response = self.client.get(path, follow_redirects=True)
@@ -87,10 +91,16 @@ def resident_world(account):
         row.created_at = since
     db.session.commit()
     today = utcnow().date()
-    make_bill(own, today - timedelta(days=150), today - timedelta(days=90),
-              due=today - timedelta(days=60), paid_on=today - timedelta(days=65))
-    make_bill(own, today - timedelta(days=89), today - timedelta(days=30),
-              due=today - timedelta(days=2))
+    make_bill(
+        own,
+        today - timedelta(days=150),
+        today - timedelta(days=90),
+        due=today - timedelta(days=60),
+        paid_on=today - timedelta(days=65),
+    )
+    make_bill(
+        own, today - timedelta(days=89), today - timedelta(days=30), due=today - timedelta(days=2)
+    )
     hour = utcnow().replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
     add_readings(own.meter_id, hour - timedelta(hours=72), [12, 0, None, 30] * 18)
     add_readings(parent.meter_id, hour - timedelta(hours=30), [5] * 30)
@@ -112,11 +122,24 @@ def test_public_pages_have_no_japanese_left(app, client, locale):
     walk(f"/confirm/{tokens.make_token(unconfirmed, tokens.CONFIRM_SALT)}")
     walk(f"/reset/{tokens.make_token(hanako, tokens.RESET_SALT)}")
     walk(f"/reset/{tokens.make_token(hanako, tokens.RESET_SALT)}", {"password": "x"})
-    for path in ("/", "/about", "/guide", "/login", "/signup", "/reset", "/confirm/resend",
-                 "/mail-sent/signup", "/mail-sent/resend", "/mail-sent/reset", "/staff/login"):
+    for path in (
+        "/",
+        "/about",
+        "/guide",
+        "/login",
+        "/signup",
+        "/reset",
+        "/confirm/resend",
+        "/mail-sent/signup",
+        "/mail-sent/resend",
+        "/mail-sent/reset",
+        "/staff/login",
+    ):
         walk(path)
     for path in ("/confirm/not-a-token", "/reset/not-a-token", "/stop/not-a-token"):
         walk(path, status=None)  # the invalid-link pages answer 404
+    soup = walk("/no-such-page", status=404)
+    assert soup.h1 is not None and soup.select_one(".language-switch") is not None
     walk("/login", {"email": "", "password": ""})
     walk("/login", {"email": "nobody@example.com", "password": "wrong password"})
     walk("/signup", {"email": "not an address", "password": "short", "password_confirm": "x"})
@@ -132,24 +155,47 @@ def test_public_pages_have_no_japanese_left(app, client, locale):
 def test_resident_pages_have_no_japanese_left(app, auth, client, locale):
     account = auth.signed_in()
     own, parent, plain, _ = resident_world(account)
-    spare = make_customer(customer_number="40000000001", name="増毛 一郎",
-                          name_kana="マシケ イチロウ", smart_meter=True)
+    spare = make_customer(
+        customer_number="40000000001",
+        name="増毛 一郎",
+        name_kana="マシケ イチロウ",
+        smart_meter=True,
+    )
     walk = Walk(client, locale)
-    for path in ("/", "/contracts", "/contracts/add", "/usage", f"/usage/{own.id}",
-                 f"/usage/{parent.id}", f"/usage/{plain.id}", "/pay", "/payments",
-                 "/pay/direct-debit", "/procedures", "/procedures/email",
-                 "/procedures/password", "/procedures/leave", "/watch",
-                 f"/watch/{own.id}/edit", f"/watch/{parent.id}/edit", f"/watch/{own.id}/end",
-                 f"/watch/{own.id}/pause"):
+    for path in (
+        "/",
+        "/contracts",
+        "/contracts/add",
+        "/usage",
+        f"/usage/{own.id}",
+        f"/usage/{parent.id}",
+        f"/usage/{plain.id}",
+        "/pay",
+        "/payments",
+        "/pay/direct-debit",
+        "/procedures",
+        "/procedures/email",
+        "/procedures/password",
+        "/procedures/leave",
+        "/watch",
+        f"/watch/{own.id}/edit",
+        f"/watch/{parent.id}/edit",
+        f"/watch/{own.id}/end",
+        f"/watch/{own.id}/pause",
+    ):
         walk(path)
     # Forms with their errors beside the fields.
     walk("/contracts/add", {"customer_number": "12", "name_kana": "abc", "relation": "family"})
-    walk("/contracts/add", {"customer_number": "0-0000000000", "name_kana": "コダイラ",
-                            "relation": "self"})
+    walk(
+        "/contracts/add",
+        {"customer_number": "0-0000000000", "name_kana": "コダイラ", "relation": "self"},
+    )
     walk("/pay/direct-debit", {"contract": "", "account_number": "12"})
     walk("/procedures/email", {"email": "bad", "current_password": ""})
-    walk("/procedures/password", {"current_password": "wrong", "password": "a",
-                                  "password_confirm": "b"})
+    walk(
+        "/procedures/password",
+        {"current_password": "wrong", "password": "a", "password_confirm": "b"},
+    )
     walk("/procedures/leave", {"current_password": ""})
     walk("/watch", {})
     walk("/watch", {"contract": str(plain.id)})
@@ -157,23 +203,40 @@ def test_resident_pages_have_no_japanese_left(app, auth, client, locale):
     walk(f"/watch/{own.id}/edit", bad)
     walk(f"/watch/{own.id}/pause", {"start_date": "2020-01-01", "end_date": "2019-01-01"})
     start = date.today() + timedelta(days=2)
-    walk(f"/watch/{own.id}/pause", {"start_date": start.isoformat(),
-                                    "end_date": (start + timedelta(days=3)).isoformat()})
+    walk(
+        f"/watch/{own.id}/pause",
+        {"start_date": start.isoformat(), "end_date": (start + timedelta(days=3)).isoformat()},
+    )
     # The two-step flows to their last screen.
-    walk(f"/watch/{parent.id}/edit", input_data(hours=("9", "21"),
-                                                recipients=(("娘", "daughter@example.com"),)))
+    walk(
+        f"/watch/{parent.id}/edit",
+        input_data(hours=("9", "21"), recipients=(("娘", "daughter@example.com"),)),
+    )
     walk(f"/watch/{parent.id}/confirm")
     walk(f"/watch/{parent.id}/confirm", {})
-    walk("/contracts/add", {"customer_number": spare.customer_number,
-                            "name_kana": spare.name_kana, "relation": "self"})
+    walk(
+        "/contracts/add",
+        {
+            "customer_number": spare.customer_number,
+            "name_kana": spare.name_kana,
+            "relation": "self",
+        },
+    )
     walk("/contracts/add/confirm", {})
     walk(f"/usage/{own.id}?date={date.today().isoformat()}")
     walk(f"/usage/{own.id}?date=not-a-date")
-    walk("/pay/direct-debit", {
-        "contract": str(own.id), "bank_name": "北海道銀行", "branch_name": "留萌支店",
-        "account_type": "ordinary", "account_number": "1234567",
-        "account_holder_kana": "コダイラ タロウ", "request_key": "k" * 32,
-    })
+    walk(
+        "/pay/direct-debit",
+        {
+            "contract": str(own.id),
+            "bank_name": "北海道銀行",
+            "branch_name": "留萌支店",
+            "account_type": "ordinary",
+            "account_number": "1234567",
+            "account_holder_kana": "コダイラ タロウ",
+            "request_key": "k" * 32,
+        },
+    )
     walk("/pay")
     walk("/procedures/email", {"email": "new@example.com", "current_password": DEFAULT_PASSWORD})
     walk("/procedures/email/confirm/not-a-token", status=None)
@@ -196,11 +259,18 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
     walk = Walk(client, locale)
     account = auth.signed_in()
     own, parent, plain, registration = resident_world(account)
-    client.post("/pay/direct-debit", data={
-        "contract": str(own.id), "bank_name": "北海道銀行", "branch_name": "留萌支店",
-        "account_type": "ordinary", "account_number": "1234567",
-        "account_holder_kana": "コダイラ タロウ", "request_key": "k" * 32,
-    })
+    client.post(
+        "/pay/direct-debit",
+        data={
+            "contract": str(own.id),
+            "bank_name": "北海道銀行",
+            "branch_name": "留萌支店",
+            "account_type": "ordinary",
+            "account_number": "1234567",
+            "account_holder_kana": "コダイラ タロウ",
+            "request_key": "k" * 32,
+        },
+    )
     auth.logout()
     run_jobs()
     sign_in_staff(client, make_staff(role="admin"))
@@ -212,9 +282,17 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
     walk("/staff/")
     walk("/staff/?q=0000")
     walk("/staff/?q=" + own.customer_number)
-    for path in (f"/staff/contracts/{own.id}", f"/staff/contracts/{plain.id}",
-                 "/staff/deliveries", "/staff/outbox", "/staff/direct-debit",
-                 "/staff/tick", "/staff/tokens", "/staff/uploads", "/staff/audit"):
+    for path in (
+        f"/staff/contracts/{own.id}",
+        f"/staff/contracts/{plain.id}",
+        "/staff/deliveries",
+        "/staff/outbox",
+        "/staff/direct-debit",
+        "/staff/tick",
+        "/staff/tokens",
+        "/staff/uploads",
+        "/staff/audit",
+    ):
         walk(path)
     from kodaira_app.models import OutboxMail
 
@@ -231,8 +309,10 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
 
 # --- Mails --------------------------------------------------------------------------
 
-MAIL_KINDS = sorted(p.name.removesuffix(".subject.txt")
-                    for p in (TRANSLATIONS.parent / "templates" / "mail").glob("*.subject.txt"))
+MAIL_KINDS = sorted(
+    p.name.removesuffix(".subject.txt")
+    for p in (TRANSLATIONS.parent / "templates" / "mail").glob("*.subject.txt")
+)
 # Customer data the mails carry (never translated).
 CUSTOMER_DATA = ("小平 太郎", "留萌 花子", "息子")
 
@@ -252,8 +332,10 @@ def mail_context() -> dict:
         "adder": "小平 太郎",
         "contract_number": "0-00000*****",
         "stop_link": "http://localhost/stop/abc",
-        "windows": [{"start": "06:00", "end": "12:00", "report": "12:30"},
-                    {"start": "18:00", "end": "24:00", "report": "00:30"}],
+        "windows": [
+            {"start": "06:00", "end": "12:00", "report": "12:30"},
+            {"start": "18:00", "end": "24:00", "report": "00:30"},
+        ],
         "start_date": date(2026, 12, 1),
         "end_date": date(2026, 12, 5),
     }
@@ -273,11 +355,19 @@ def report_facts(locale: str, kind: str, status: str, late: bool):
 
     start = datetime(2026, 11, 25, 6, tzinfo=timezone(timedelta(hours=9)))
     return ReportFacts(
-        kind=kind, status=status, window_start=start, window_end=start + timedelta(hours=6),
+        kind=kind,
+        status=status,
+        window_start=start,
+        window_end=start + timedelta(hours=6),
         deciliters=12345 if status in ("used", "partial") else (0 if status == "none" else None),
-        usual_deciliters=4000, missing_hours=[(start + timedelta(hours=2)).isoformat()],
-        late=late, followup_deciliters=2345, recipient_name="息子",
-        recipient_email="son@example.com", locale=locale, stop_token="abc",
+        usual_deciliters=4000,
+        missing_hours=[(start + timedelta(hours=2)).isoformat()],
+        late=late,
+        followup_deciliters=2345,
+        recipient_name="息子",
+        recipient_email="son@example.com",
+        locale=locale,
+        stop_token="abc",
         masked_number="0-00000*****",
     )
 
@@ -295,9 +385,11 @@ def test_mail_has_no_japanese_left(app, locale, kind):
     found = []
     if kind == "report":
         renderer = Renderer()
-        for facts in (report_facts(locale, "report", status, late)
-                      for status in ("used", "none", "partial", "missing")
-                      for late in (False, True)):
+        for facts in (
+            report_facts(locale, "report", status, late)
+            for status in ("used", "none", "partial", "missing")
+            for late in (False, True)
+        ):
             mail = renderer.render(facts)
             found += mail_offending(locale, mail["subject"], mail["body_text"], mail["body_html"])
         found += mail_offending(locale, *_render_followup(renderer, locale))
@@ -307,7 +399,8 @@ def test_mail_has_no_japanese_left(app, locale, kind):
         lang = BeautifulSoup(html, "html.parser").html.get("lang")
         assert lang == html_lang(locale), f"{kind} in {locale}: <html lang={lang}>"
     assert not found, f"Japanese text in the {kind} mail in {locale}:\n  " + "\n  ".join(
-        dict.fromkeys(found))
+        dict.fromkeys(found)
+    )
 
 
 def _render_followup(renderer, locale):
