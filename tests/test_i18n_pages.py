@@ -27,6 +27,7 @@ from tests.support.i18n import (
 )
 from tests.support.staff import make_staff, sign_in_staff
 from tests.support.watch import input_data, register
+from tests.test_billing_direct_debit import form_data as direct_debit_form
 
 PARENT = {
     "name": "留萌 花子",
@@ -225,18 +226,7 @@ def test_resident_pages_have_no_japanese_left(app, auth, client, locale):
     walk("/contracts/add/confirm", {})
     walk(f"/usage/{own.id}?date={date.today().isoformat()}")
     walk(f"/usage/{own.id}?date=not-a-date")
-    walk(
-        "/pay/direct-debit",
-        {
-            "contract": str(own.id),
-            "bank_name": "北海道銀行",
-            "branch_name": "留萌支店",
-            "account_type": "ordinary",
-            "account_number": "1234567",
-            "account_holder_kana": "コダイラ タロウ",
-            "request_key": "k" * 32,
-        },
-    )
+    walk("/pay/direct-debit", direct_debit_form(own))
     walk("/pay")
     walk("/procedures/email", {"email": "new@example.com", "current_password": DEFAULT_PASSWORD})
     walk("/procedures/email/confirm/not-a-token", status=None)
@@ -259,18 +249,7 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
     walk = Walk(client, locale)
     account = auth.signed_in()
     own, parent, plain, registration = resident_world(account)
-    client.post(
-        "/pay/direct-debit",
-        data={
-            "contract": str(own.id),
-            "bank_name": "北海道銀行",
-            "branch_name": "留萌支店",
-            "account_type": "ordinary",
-            "account_number": "1234567",
-            "account_holder_kana": "コダイラ タロウ",
-            "request_key": "k" * 32,
-        },
-    )
+    client.post("/pay/direct-debit", data=direct_debit_form(own))
     auth.logout()
     run_jobs()
     sign_in_staff(client, make_staff(role="admin"))
