@@ -14,8 +14,9 @@ from bs4 import BeautifulSoup
 
 from kodaira_app.extensions import db
 from kodaira_app.i18n import html_lang
-from kodaira_app.models import WatchRecipient
+from kodaira_app.models import WatchPause
 from kodaira_app.timeutil import utcnow
+from kodaira_app.watch.pauses import send_due_pause_notices
 from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.billing import add_readings, make_bill
 from tests.support.factories import link, make_customer
@@ -25,6 +26,7 @@ from tests.support.i18n import (
     offending,
     page_offending,
 )
+from tests.support.mailbox import text_body
 from tests.support.staff import make_staff, sign_in_staff
 from tests.support.watch import input_data, register
 from tests.test_billing_direct_debit import form_data as direct_debit_form
@@ -387,10 +389,29 @@ def _render_followup(renderer, locale):
     return mail["subject"], mail["body_text"], mail["body_html"]
 
 
-def test_recipients_rows_keep_their_language(app):
-    """The language saved with a recipient is the one their mails are rendered in."""
+def test_pause_mail_dates_are_formatted_for_the_recipient(app, smtp, run_jobs):
+    """Babel writes the dates of a pause the way each recipient's language writes them."""
     from tests.support.accounts import make_account
 
-    registration = register(make_account(), make_customer())
-    recipient = db.session.get(WatchRecipient, registration.recipients[0].id)
-    assert recipient.locale == "ja"
+    registration = register(
+        make_account(),
+        make_customer(),
+        recipients=(("Ken", "ken@example.com"), ("Lan", "lan@example.com")),
+    )
+    registration.recipients[0].locale = "en"
+    registration.recipients[1].locale = "vi"
+    db.session.add(
+        WatchPause(
+            registration_id=registration.id,
+            start_date=date(2026, 12, 1),
+            end_date=date(2026, 12, 5),
+        )
+    )
+    db.session.commit()
+    smtp.clear()
+    send_due_pause_notices(datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    db.session.commit()
+    run_jobs()
+    bodies = {m["To"]: text_body(m) for m in smtp.messages}
+    assert "from December 1, 2026 to December 5, 2026" in bodies["ken@example.com"]
+    assert "từ 1 tháng 12, 2026 đến 5 tháng 12, 2026" in bodies["lan@example.com"]
