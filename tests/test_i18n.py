@@ -278,3 +278,23 @@ def test_api_errors_are_left_to_the_api(app, client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert b"language-switch" not in response.data
+
+
+def test_email_change_mails_follow_the_account_language(app, auth, client, smtp, run_jobs):
+    account = auth.signed_in()
+    client.get("/lang/vi?next=/procedures/email")
+    client.post(
+        "/procedures/email",
+        data={"email": "new@example.com", "current_password": DEFAULT_PASSWORD},
+        headers={"Accept-Language": "en"},
+    )
+    run_jobs()
+    [message] = smtp.messages
+    assert message["To"] == "new@example.com"
+    assert message["Subject"].strip() == (
+        "[Ứng dụng Cấp nước Thị trấn Kodaira] Xác nhận thay đổi địa chỉ email"
+    )
+    from kodaira_app.extensions import db
+
+    db.session.refresh(account)
+    assert account.locale == "vi"
