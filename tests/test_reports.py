@@ -324,7 +324,7 @@ def test_each_recipient_gets_own_mail_in_own_language(app, smtp, run_jobs):
     run_jobs()
     message = only_mail(smtp, "ken@example.com")
     # Babel formats the date and the number for English readers.
-    assert "Nov 25 06:00〜12:00" in message["Subject"]
+    assert "Nov 25 06:00–12:00" in message["Subject"]
     assert "1,234.5L" in message["Subject"]
 
 

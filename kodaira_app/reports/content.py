@@ -14,7 +14,7 @@ from functools import lru_cache
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 
 from kodaira_app.timeutil import town_tz
 from kodaira_app.watch.links import stop_url, unsubscribe_headers
@@ -62,7 +62,14 @@ def window_label(start: datetime, end: datetime, locale: str, tz) -> str:
     end_label = _hour(end, tz)
     if end_label == "00:00":
         end_label = "24:00"
-    return f"{day} {_hour(start, tz)}〜{end_label}"
+    return f"{day} {_span(_hour(start, tz), end_label, locale)}"
+
+
+@lru_cache(maxsize=256)
+def _span(start: str, end: str, locale: str) -> str:
+    """「06:00〜12:00」, "06:00–12:00": the range as the language writes it."""
+    with force_locale(locale):
+        return gettext("%(start)s〜%(end)s", start=start, end=end)
 
 
 def mail_context(facts: ReportFacts) -> dict:
@@ -76,7 +83,7 @@ def mail_context(facts: ReportFacts) -> dict:
     missing = []
     for iso in facts.missing_hours or ():
         start = datetime.fromisoformat(iso)
-        missing.append(f"{_hour(start, tz)}〜{_hour(start + timedelta(hours=1), tz)}")
+        missing.append(_span(_hour(start, tz), _hour(start + timedelta(hours=1), tz), facts.locale))
     return {
         "kind": facts.kind,
         "locale": facts.locale,
