@@ -2,7 +2,8 @@
 
 Japanese may remain only in customer data (marked translate="no" in pages; the known values
 in mails) and in the language names of the switch. For English, Korean and Vietnamese no
-kana or CJK ideographs may appear; for Simplified Chinese, no kana.
+kana or CJK ideographs may appear; for Simplified Chinese, no kana. Residents' pages and the
+mails in English and Vietnamese carry no Japanese punctuation (、。「」（）〜) either.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ PARENT = {
 class Walk:
     """Requests pages in one language and collects the Japanese text found on them."""
 
-    def __init__(self, client, locale: str):
+    def __init__(self, client, locale: str, strict: bool = True):
+        """strict: in English and Vietnamese, no Japanese punctuation either."""
         self.client = client
         self.locale = locale
+        self.strict = strict
         self.found: dict[str, list[str]] = {}
         client.set_cookie("lang", locale)
 
@@ -67,7 +70,7 @@ class Walk:
         soup = BeautifulSoup(html, "html.parser")
         lang = soup.html.get("lang") if soup.html else None
         assert lang == html_lang(self.locale), f"{label}: <html lang={lang}>"
-        bad = page_offending(self.locale, html, allowed)
+        bad = page_offending(self.locale, html, allowed, self.strict)
         if bad:
             self.found[label] = bad
         return soup
@@ -248,7 +251,7 @@ def test_welcome_page_of_a_new_account_has_no_japanese_left(app, auth, client, l
 
 @pytest.mark.parametrize("locale", TARGET_LOCALES)
 def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs):
-    walk = Walk(client, locale)
+    walk = Walk(client, locale, strict=False)  # a console for the town's own staff
     account = auth.signed_in()
     own, parent, plain, registration = resident_world(account)
     client.post("/pay/direct-debit", data=direct_debit_form(own))

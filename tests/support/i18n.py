@@ -22,6 +22,9 @@ FOREIGN = {
     locale: re.compile(f"[{KANA}]" if locale == "zh_Hans" else f"[{KANA}{IDEOGRAPHS}]")
     for locale in TARGET_LOCALES
 }
+# Japanese punctuation (、。「」（）〜 …) reads as a slip in English and Vietnamese.
+CJK_PUNCTUATION = "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+STRICT = {locale: re.compile(f"[{KANA}{IDEOGRAPHS}{CJK_PUNCTUATION}]") for locale in ("en", "vi")}
 # Attributes a person reads or hears (alt text, tooltips, screen-reader labels).
 READ_ATTRIBUTES = ("alt", "title", "aria-label", "placeholder")
 
@@ -38,11 +41,13 @@ def compile_catalogs(directory: Path) -> Path:
     return directory
 
 
-def offending(locale: str, text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+def offending(
+    locale: str, text: str, allowed: tuple[str, ...] = (), strict: bool = True
+) -> list[str]:
     """The pieces of `text` (one line each, shortened) that are Japanese for `locale`."""
     for value in sorted(allowed, key=len, reverse=True):
         text = text.replace(value, " ")
-    pattern = FOREIGN[locale]
+    pattern = STRICT.get(locale, FOREIGN[locale]) if strict else FOREIGN[locale]
     found = []
     for line in text.splitlines():
         line = " ".join(line.split())
@@ -57,7 +62,9 @@ def not_translated(node) -> bool:
     return marked is not None and marked["translate"] == "no"
 
 
-def page_offending(locale: str, html: str, allowed: tuple[str, ...] = ()) -> list[str]:
+def page_offending(
+    locale: str, html: str, allowed: tuple[str, ...] = (), strict: bool = True
+) -> list[str]:
     """Japanese text of a page outside customer data (translate="no") and language names."""
     soup = BeautifulSoup(html, "html.parser")
     for node in soup.find_all(["script", "style"]):
@@ -75,4 +82,4 @@ def page_offending(locale: str, html: str, allowed: tuple[str, ...] = ()) -> lis
         pieces += [str(node[name]) for name in READ_ATTRIBUTES if node.has_attr(name)]
         if node.name == "input" and node.get("type") in ("submit", "button", "reset"):
             pieces.append(str(node.get("value", "")))
-    return offending(locale, "\n".join(pieces), allowed)
+    return offending(locale, "\n".join(pieces), allowed, strict)
