@@ -22,7 +22,7 @@ install: $(STAMP)
 # .mo files are build output, compiled from the committed .po catalogs.
 catalogs: install
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations; \
+		$(BIN)/pybabel -q compile -d translations; \
 	fi
 
 instance:
