@@ -301,3 +301,13 @@ def test_email_change_mails_follow_the_account_language(app, auth, client, smtp,
 
     db.session.refresh(account)
     assert account.locale == "vi"
+
+
+def test_customer_data_is_marked_untranslated_japanese(app, auth, client):
+    account = auth.signed_in()
+    link(account, make_customer(name="小平 太郎", address="北海道留萌郡小平町字小平町1番地"))
+    client.get("/lang/en?next=/")
+    soup = page(client.get("/"))
+    marked = {text(node): node.get("lang") for node in soup.select("main [translate=no]")}
+    assert marked["小平 太郎"] == "ja"  # browsers leave it, screen readers read it as Japanese
+    assert marked["北海道留萌郡小平町字小平町1番地"] == "ja"
