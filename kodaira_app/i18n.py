@@ -71,6 +71,11 @@ def format_list(items) -> str:
 
 
 ERROR_PAGES = {
+    # 400 is mostly a form sent with an expired or missing CSRF token.
+    400: (
+        _l("もう一度お試しください"),
+        _l("リクエストを処理できませんでした。ページを開き直して、もう一度お試しください。"),
+    ),
     403: (_l("このページは表示できません"), _l("このページを表示する権限がありません。")),
     404: (
         _l("ページが見つかりません"),
@@ -93,7 +98,7 @@ def error_page(error):
 
 def init_i18n(app) -> None:
     """Template filters of the languages; pages say they vary by the visitor's language;
-    the error pages (404 …) in the visitor's language too, not Werkzeug's English ones."""
+    the error pages (400, 404 …) in the visitor's language too, not Werkzeug's English ones."""
     app.add_template_filter(format_list, "format_list")
     for code in ERROR_PAGES:
         app.register_error_handler(code, error_page)

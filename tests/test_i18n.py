@@ -311,3 +311,17 @@ def test_customer_data_is_marked_untranslated_japanese(app, auth, client):
     marked = {text(node): node.get("lang") for node in soup.select("main [translate=no]")}
     assert marked["小平 太郎"] == "ja"  # browsers leave it, screen readers read it as Japanese
     assert marked["北海道留萌郡小平町字小平町1番地"] == "ja"
+
+
+@pytest.fixture
+def csrf_on(app_config):
+    app_config["WTF_CSRF_ENABLED"] = True
+
+
+def test_a_form_sent_without_its_token_gets_a_page_in_the_visitors_language(csrf_on, app, client):
+    client.get("/lang/vi?next=/login")
+    response = client.post("/login", data={"email": "taro@example.com", "password": "x"})
+    assert response.status_code == 400
+    soup = page(response)
+    assert soup.html["lang"] == "vi"
+    assert text(soup.h1) == "Vui lòng thử lại"
