@@ -8,6 +8,7 @@ mails in English and Vietnamese carry no Japanese punctuation (、。「」（�
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -28,7 +29,7 @@ from tests.support.i18n import (
     page_offending,
 )
 from tests.support.mailbox import text_body
-from tests.support.staff import make_staff, sign_in_staff
+from tests.support.staff import STAFF_PASSWORD, make_staff, sign_in_staff
 from tests.support.watch import input_data, register
 from tests.test_billing_direct_debit import form_data as direct_debit_form
 
@@ -152,6 +153,9 @@ def test_public_pages_have_no_japanese_left(app, client, locale):
     walk("/reset", {"email": ""})
     walk("/confirm/resend", {"email": "bad"})
     walk("/staff/login", {"email": "", "password": ""})
+    make_staff(enrolled=False)
+    walk("/staff/login", {"email": "clerk@town.example", "password": STAFF_PASSWORD})
+    walk("/staff/login", {"code": "000000"})
     walk(f"/stop/{token}")
     walk(f"/stop/{token}", {})
     walk.check()
@@ -235,8 +239,16 @@ def test_resident_pages_have_no_japanese_left(app, auth, client, locale):
     walk("/pay")
     walk("/procedures/email", {"email": "new@example.com", "current_password": DEFAULT_PASSWORD})
     walk("/procedures/email/confirm/not-a-token", status=None)
+    for csv in ("daily.csv", "hourly.csv", "periods.csv"):
+        header = client.get(f"/usage/{own.id}/{csv}").get_data(as_text=True).splitlines()[0]
+        walk.found.update({f"GET {csv}": found} if (found := offending(locale, header)) else {})
+    from kodaira_app.procedures.accounts import _serializer
+
+    change = _serializer().dumps({"id": account.id, "old": account.email, "new": "n@example.com"})
+    walk(f"/procedures/email/confirm/{change}")
     walk(f"/watch/{own.id}/end", {})
     walk("/procedures")
+    walk("/procedures/leave", {"current_password": DEFAULT_PASSWORD})
     walk.check()
 
 
@@ -280,6 +292,8 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
         walk(path)
     from kodaira_app.models import OutboxMail
 
+    upload = {"customers-file": (io.BytesIO(b"customer_number\n1\n"), "x.csv")}
+    walk("/staff/uploads/customers", upload)
     for mail in db.session.query(OutboxMail):
         walk(f"/staff/outbox/{mail.id}", allowed=(mail.subject,))  # the mail as it was sent
     from kodaira_app.models.reports import Delivery
