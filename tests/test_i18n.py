@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.messages.catalog import Catalog
 
+from kodaira_app.extensions import db
 from kodaira_app.i18n import LANGUAGES
 from kodaira_app.translate import catalog_path, extract, problems, read_catalog
 from tests.support.accounts import DEFAULT_PASSWORD, make_account
@@ -43,8 +45,6 @@ def test_catalog_translates_every_msgid(fresh_template, locale):
 
 
 def test_the_completeness_check_names_what_is_missing(fresh_template):
-    from babel.messages.catalog import Catalog
-
     catalog = load_catalog("en")
     some = next(m for m in catalog if m.id and not isinstance(m.id, tuple))
     catalog.get(some.id).string = ""
@@ -143,8 +143,6 @@ def test_switch_works_on_a_resident_page_and_is_kept_on_the_account(app, auth, c
     soup = page(client.get("/contracts"))
     assert soup.html["lang"] == locale.replace("_", "-")
     assert switch(soup)[0] == LANGUAGES[locale]
-    from kodaira_app.extensions import db
-
     db.session.refresh(account)
     assert account.locale == locale
 
@@ -152,8 +150,6 @@ def test_switch_works_on_a_resident_page_and_is_kept_on_the_account(app, auth, c
 def test_a_new_device_shows_the_account_language_after_login(app, client):
     account = make_account()
     account.locale = "vi"
-    from kodaira_app.extensions import db
-
     db.session.commit()
     assert page(client.get("/login")).html["lang"] == "ja"
     client.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD})
@@ -166,8 +162,6 @@ def test_a_language_chosen_before_login_is_kept_on_the_account(app, client):
     account = make_account()
     client.get("/lang/en?next=/login")
     client.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD})
-    from kodaira_app.extensions import db
-
     db.session.refresh(account)
     assert account.locale == "en"
     assert page(client.get("/")).html["lang"] == "en"
@@ -196,8 +190,6 @@ def test_signup_mail_is_in_the_language_of_the_page(app, client, smtp, run_jobs)
 def test_reset_mail_follows_the_account_not_the_browser(app, client, smtp, run_jobs):
     account = make_account()
     account.locale = "vi"
-    from kodaira_app.extensions import db
-
     db.session.commit()
     client.post("/reset", data={"email": account.email}, headers={"Accept-Language": "en"})
     run_jobs()
@@ -238,8 +230,6 @@ def stop_token_of(locale: str) -> str:
     registration = register(account, make_customer())
     recipient = registration.recipients[0]
     recipient.locale = locale
-    from kodaira_app.extensions import db
-
     db.session.commit()
     return recipient.stop_token
 
@@ -297,8 +287,6 @@ def test_email_change_mails_follow_the_account_language(app, auth, client, smtp,
     assert message["Subject"].strip() == (
         "[Ứng dụng Cấp nước Thị trấn Kodaira] Xác nhận thay đổi địa chỉ email"
     )
-    from kodaira_app.extensions import db
-
     db.session.refresh(account)
     assert account.locale == "vi"
 

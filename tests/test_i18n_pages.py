@@ -14,12 +14,17 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from bs4 import BeautifulSoup
 
+from kodaira_app.auth import tokens
 from kodaira_app.extensions import db
 from kodaira_app.i18n import html_lang
-from kodaira_app.models import WatchPause
+from kodaira_app.mailer.outbox import render_mail
+from kodaira_app.models import OutboxMail, WatchPause
+from kodaira_app.models.reports import Delivery
+from kodaira_app.procedures.accounts import _serializer as email_change_links
+from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch.pauses import send_due_pause_notices
-from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.accounts import DEFAULT_PASSWORD, make_account
 from tests.support.billing import add_readings, make_bill
 from tests.support.factories import link, make_customer
 from tests.support.i18n import (
@@ -118,13 +123,9 @@ def resident_world(account):
 def test_public_pages_have_no_japanese_left(app, client, locale):
     walk = Walk(client, locale)
     customer = make_customer()
-    from tests.support.accounts import make_account
-
     hanako = make_account("hanako@example.com")
     registration = register(hanako, customer)
     token = registration.recipients[0].stop_token
-    from kodaira_app.auth import tokens
-
     unconfirmed = make_account("ken@example.com", confirmed=False)
     walk(f"/confirm/{tokens.make_token(unconfirmed, tokens.CONFIRM_SALT)}")
     walk(f"/reset/{tokens.make_token(hanako, tokens.RESET_SALT)}")
@@ -242,9 +243,9 @@ def test_resident_pages_have_no_japanese_left(app, auth, client, locale):
     for csv in ("daily.csv", "hourly.csv", "periods.csv"):
         header = client.get(f"/usage/{own.id}/{csv}").get_data(as_text=True).splitlines()[0]
         walk.found.update({f"GET {csv}": found} if (found := offending(locale, header)) else {})
-    from kodaira_app.procedures.accounts import _serializer
-
-    change = _serializer().dumps({"id": account.id, "old": account.email, "new": "n@example.com"})
+    change = email_change_links().dumps(
+        {"id": account.id, "old": account.email, "new": "n@example.com"}
+    )
     walk(f"/procedures/email/confirm/{change}")
     walk(f"/watch/{own.id}/end", {})
     walk("/procedures")
@@ -290,14 +291,10 @@ def test_staff_console_has_no_japanese_left(app, auth, client, locale, run_jobs)
         "/staff/audit",
     ):
         walk(path)
-    from kodaira_app.models import OutboxMail
-
     upload = {"customers-file": (io.BytesIO(b"customer_number\n1\n"), "x.csv")}
     walk("/staff/uploads/customers", upload)
     for mail in db.session.query(OutboxMail):
         walk(f"/staff/outbox/{mail.id}", allowed=(mail.subject,))  # the mail as it was sent
-    from kodaira_app.models.reports import Delivery
-
     deliveries = db.session.query(Delivery).all()
     assert deliveries, "the tick sent no report to look at"
     walk(f"/staff/deliveries/{deliveries[0].id}")
@@ -349,8 +346,6 @@ def mail_offending(locale: str, subject: str, text: str, html: str) -> list[str]
 
 
 def report_facts(locale: str, kind: str, status: str, late: bool):
-    from kodaira_app.reports.content import ReportFacts
-
     start = datetime(2026, 11, 25, 6, tzinfo=timezone(timedelta(hours=9)))
     return ReportFacts(
         kind=kind,
@@ -377,9 +372,6 @@ def test_every_mail_kind_is_covered():
 @pytest.mark.parametrize("locale", TARGET_LOCALES)
 @pytest.mark.parametrize("kind", MAIL_KINDS)
 def test_mail_has_no_japanese_left(app, locale, kind):
-    from kodaira_app.mailer.outbox import render_mail
-    from kodaira_app.reports.content import Renderer
-
     found = []
     if kind == "report":
         renderer = Renderer()
@@ -408,8 +400,6 @@ def _render_followup(renderer, locale):
 
 def test_pause_mail_dates_are_formatted_for_the_recipient(app, smtp, run_jobs):
     """Babel writes the dates of a pause the way each recipient's language writes them."""
-    from tests.support.accounts import make_account
-
     registration = register(
         make_account(),
         make_customer(),
