@@ -58,6 +58,18 @@ def run_command(at: str, dry_run: bool) -> None:
         )
     if result.followup_ids:
         click.echo(f"follow-ups: {len(result.followup_ids)} mails queued")
+    if not current_app.config["REDIS_URL"] and result.delivery_ids:
+        # Embedded mode: this command's queue lives in this process only, so send now.
+        _work_embedded_queue()
+        click.echo("sent by this command (no REDIS_URL): see `flask reports deliveries`")
+
+
+def _work_embedded_queue() -> None:
+    from kodaira_app.jobs import QUEUES, ThreadWorker, get_queue, get_redis
+
+    connection = get_redis()
+    queues = [get_queue(name, connection=connection) for name in QUEUES]
+    ThreadWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
 
 
 @reports_cli.command("deliveries")
