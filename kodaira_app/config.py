@@ -87,6 +87,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "WATCH_WINDOW_HOURS": _int(env, "WATCH_WINDOW_HOURS", 6),
         "REPORT_DELAY_MINUTES": _int(env, "REPORT_DELAY_MINUTES", 30),
         "REPORT_LATE_HOURS": _int(env, "REPORT_LATE_HOURS", 24),
+        "REPORT_MISSED_LOOKBACK_DAYS": _int(env, "REPORT_MISSED_LOOKBACK_DAYS", 7),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Tokyo"),
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
