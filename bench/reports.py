@@ -4,13 +4,21 @@ In a database of its own (created, then dropped): N registrations (100,000) whos
 all end on one tick, 2 recipients each, and a day of hourly readings for N meters.
 Measured in one run, each against a bare baseline doing the same work:
   ingest  the 2.4 M readings through the CSV import and the API function vs a bare COPY
-  tick    the tick's evaluation (evaluations + deliveries) vs the bare SQL aggregate
+  tick    the tick's evaluation (evaluations + deliveries) vs the bare SQL aggregate, first
+          on the first day (no history), then at steady state: the same slot again after
+          --history-days (14) earlier days of evaluations and deliveries, from which the
+          usual use (the median of the same window over 14 days) is computed
   mails   2N mails rendered and handed to a loopback SMTP sink by the send job vs bare
           smtplib + email building and sending the same mails
   memory  peak RSS (ru_maxrss) after each phase
 Targets on a 2-core machine: evaluation <= 2 s, ingest >= 0.5 x COPY, mails >= 0.5 x bare.
 
-    .venv/bin/python -m bench.reports [--registrations 100000]
+    .venv/bin/python -m bench.reports [--registrations 100000] [--history-days 14]
+        [--only tick] [--tick-runs 3]
+
+--only tick leaves out the ingest and the mails: the day of readings is written by one
+INSERT ... SELECT, and the steady-state tick is measured --tick-runs times (the slot's
+evaluations and deliveries are deleted between runs).
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ class Figures:
         self.lines: list[str] = []
 
     def add(self, label: str, value: str) -> None:
-        line = f"{label:<44} {value}"
+        line = f"{label:<48} {value}"
         self.lines.append(line)
         print(line, flush=True)
 
@@ -147,7 +155,6 @@ def seed(n: int, created: datetime, start_hour: int) -> None:
 
 def write_readings_csv(path: str, n: int, day_start: datetime) -> int:
     """A day of hourly readings for N meters: meter_id,hour_start,liters (+09:00 offsets)."""
-    hours = [(day_start + timedelta(hours=h)).astimezone() for h in range(24)]
     from zoneinfo import ZoneInfo
 
     hours = [
@@ -166,6 +173,108 @@ def write_readings_csv(path: str, n: int, day_start: datetime) -> int:
             out.write("".join(lines))
             rows += 24
     return rows
+
+
+# The same day of readings as write_readings_csv's file, written by the database itself.
+FILL_READINGS = """
+INSERT INTO readings (meter_id, hour_start, deciliters, received_at)
+SELECT 'M' || lpad(i::text, 9, '0'), CAST(:day_start AS timestamptz) + h * interval '1 hour',
+       ((i * 7 + h * 13) % 40) * 5, now()
+FROM generate_series(1, :n) AS i, generate_series(0, 23) AS h
+"""
+
+
+def fill_readings(n: int, day_start: datetime) -> int:
+    from kodaira_app.extensions import db
+
+    db.session.execute(text(FILL_READINGS), {"n": n, "day_start": day_start})
+    db.session.execute(text("ANALYZE readings"))
+    db.session.commit()
+    return 24 * n
+
+
+# Earlier days of the same windows as the tick wrote them: mostly used, some none, a few
+# missing (half of those with a follow-up figure), a few paused; two sent deliveries each.
+# One INSERT per day, so each day's rows lie together as the daily ticks leave them.
+FILL_HISTORY = """
+INSERT INTO window_evaluations (registration_id, window_id, window_start, window_end, status,
+    deciliters, hours_expected, hours_received, usual_deciliters, late, evaluated_at,
+    followup_at, followup_deciliters)
+SELECT ww.registration_id, ww.id, CAST(:ws AS timestamptz), CAST(:we AS timestamptz), v.status,
+       CASE WHEN v.status IN ('used', 'none') THEN v.d END, 6,
+       CASE WHEN v.status = 'missing' THEN 0 ELSE 6 END, v.d, false,
+       CAST(:we AS timestamptz) + interval '30 minutes',
+       CASE WHEN v.status = 'missing' AND ww.id % 2 = 0
+            THEN CAST(:we AS timestamptz) + interval '90 minutes' END,
+       CASE WHEN v.status = 'missing' AND ww.id % 2 = 0 THEN v.d END
+FROM watch_windows ww
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN (ww.id + :day) % 97 = 0 THEN 'missing'
+                WHEN (ww.id + :day) % 89 = 0 THEN 'paused'
+                WHEN (ww.id * 3 + :day) % 41 = 0 THEN 'none'
+                ELSE 'used' END AS status,
+           CASE WHEN (ww.id * 3 + :day) % 41 = 0 THEN 0
+                ELSE 50 + (ww.id * 31 + :day * 17) % 600 END AS d
+) v
+WHERE ww.removed_at IS NULL
+ORDER BY ww.registration_id
+"""
+
+FILL_HISTORY_DELIVERIES = """
+INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, attempts, queued_at,
+    sent_at)
+SELECT e.id, wr.id, 'report', CASE WHEN e.status = 'paused' THEN 'paused' ELSE 'sent' END,
+       1, e.evaluated_at, e.evaluated_at + interval '1 minute'
+FROM window_evaluations e JOIN watch_recipients wr ON wr.registration_id = e.registration_id
+WHERE e.window_start = CAST(:ws AS timestamptz)
+"""
+
+
+def fill_history(days: int, window_end: datetime) -> None:
+    """`days` earlier days of evaluations (and their deliveries) of every window."""
+    from kodaira_app.extensions import db
+
+    for day in range(days, 0, -1):
+        we = window_end - timedelta(days=day)
+        params = {"ws": we - timedelta(hours=6), "we": we, "day": day}
+        db.session.execute(text(FILL_HISTORY), params)
+        db.session.execute(text(FILL_HISTORY_DELIVERIES), params)
+        db.session.commit()
+    vacuum_analyze()
+
+
+def vacuum_analyze() -> None:
+    """What autovacuum does between the daily ticks (statistics, visibility map)."""
+    from kodaira_app.extensions import db
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM (ANALYZE)"))
+
+
+def undo_slot(window_end: datetime) -> None:
+    """Delete what the tick wrote for the slot, so it can be measured again."""
+    from kodaira_app.extensions import db
+
+    params = {"we": window_end}
+    db.session.execute(
+        text(
+            "DELETE FROM deliveries WHERE evaluation_id IN"
+            " (SELECT id FROM window_evaluations WHERE window_end = :we)"
+        ),
+        params,
+    )
+    db.session.execute(text("DELETE FROM window_evaluations WHERE window_end = :we"), params)
+    db.session.execute(text("DELETE FROM report_slots WHERE window_end >= :we"), params)
+    db.session.commit()
+    empty_queues()
+    vacuum_analyze()
+
+
+def empty_queues() -> None:
+    from kodaira_app.jobs import QUEUES, get_queue
+
+    for name in QUEUES:  # the tick queued jobs for these
+        get_queue(name).empty()
 
 
 def truncate_readings() -> None:
@@ -244,20 +353,47 @@ GROUP BY ww.id
 """
 
 
-def bench_tick(figures: Figures, window_end: datetime, start_hour: int, n: int) -> list[int]:
+# The usual use alone: the median of the same window over the previous days.
+BARE_MEDIAN = """
+SELECT registration_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY d)
+FROM (SELECT registration_id,
+             CASE WHEN status IN ('used', 'none') THEN deciliters
+                  ELSE followup_deciliters END AS d
+      FROM window_evaluations
+      WHERE window_start = ANY(:starts) AND hours_expected = 6) h
+WHERE d IS NOT NULL
+GROUP BY registration_id
+"""
+
+
+def bench_tick(
+    figures: Figures, window_end: datetime, start_hour: int, n: int, label: str, first: bool
+) -> list[int]:
     import kodaira_app.reports.send as send
     from kodaira_app.extensions import db
-    from kodaira_app.reports.tick import run_tick
+    from kodaira_app.reports.tick import HISTORY_DAYS, run_tick
 
+    window_start = window_end - timedelta(hours=6)
     started = time.perf_counter()
     rows = db.session.execute(
-        text(BARE_AGGREGATE),
-        {"ws": window_end - timedelta(hours=6), "we": window_end, "sh": start_hour},
+        text(BARE_AGGREGATE), {"ws": window_start, "we": window_end, "sh": start_hour}
     ).all()
     bare_s = time.perf_counter() - started
-    db.session.rollback()
     assert len(rows) == n
-    figures.add("tick: bare SQL aggregate (SELECT only)", f"{bare_s:7.2f} s  {n:,} windows")
+    starts = [window_start - timedelta(days=d) for d in range(1, HISTORY_DAYS + 1)]
+    started = time.perf_counter()
+    medians = db.session.execute(text(BARE_MEDIAN), {"starts": starts}).all()
+    median_s = time.perf_counter() - started
+    db.session.rollback()
+    figures.add(
+        f"tick ({label}): bare SQL aggregate",
+        f"{bare_s:7.2f} s  {n:,} windows (SELECT only)",
+    )
+    if medians:
+        figures.add(
+            f"tick ({label}): bare median of {HISTORY_DAYS} days",
+            f"{median_s:7.2f} s  {len(medians):,} medians (SELECT only)",
+        )
 
     enqueue = send.enqueue_deliveries
     spent = {"enqueue": 0.0, "jobs": 0}
@@ -277,31 +413,61 @@ def bench_tick(figures: Figures, window_end: datetime, start_hour: int, n: int) 
         send.enqueue_deliveries = enqueue
     [slot] = result.slots
     assert slot.evaluations == n, slot.statuses
+    usual = db.session.scalar(
+        text(
+            "SELECT COUNT(*) FROM window_evaluations"
+            " WHERE window_end = :we AND usual_deciliters IS NOT NULL"
+        ),
+        {"we": window_end},
+    )
+    db.session.rollback()
     evaluation_s = total_s - spent["enqueue"]
     figures.add(
-        "tick: evaluation (evaluations + deliveries)",
-        f"{evaluation_s:7.2f} s  {n:,} windows, {len(slot.delivery_ids):,} deliveries"
-        f"  {dict(slot.statuses)}  target <= 2 s: {'met' if evaluation_s <= 2 else 'MISSED'}",
+        f"tick ({label}): evaluation",
+        f"{evaluation_s:7.2f} s  {n:,} windows ({usual:,} with usual use),"
+        f" {len(slot.delivery_ids):,} deliveries  {dict(slot.statuses)}"
+        f"  target <= 2 s: {'met' if evaluation_s <= 2 else 'MISSED'}",
     )
     figures.add(
-        "tick: enqueue of the send jobs (pipeline)",
-        f"{spent['enqueue']:7.2f} s  {spent['jobs']:,} jobs",
+        f"tick ({label}): enqueue of the send jobs",
+        f"{spent['enqueue']:7.2f} s  {spent['jobs']:,} jobs (pipeline)",
     )
-    again = time.perf_counter()
-    assert run_tick(window_end + timedelta(minutes=31)).slots == []
-    figures.add(
-        "tick: the next minute's tick (nothing due)", f"{time.perf_counter() - again:7.2f} s"
-    )
+    if first:
+        again = time.perf_counter()
+        assert run_tick(window_end + timedelta(minutes=31)).slots == []
+        figures.add(
+            "tick: the next minute's tick (nothing due)", f"{time.perf_counter() - again:7.2f} s"
+        )
     figures.add("peak memory after tick", f"{peak_mb():7.0f} MB")
     return slot.delivery_ids
 
 
+def bench_ticks(
+    figures: Figures, window_end: datetime, start_hour: int, n: int, history: int, runs: int
+) -> list[int]:
+    """The tick on the first day, then (after `history` earlier days) `runs` times."""
+    ids = bench_tick(figures, window_end, start_hour, n, "no history", first=True)
+    if not history or not runs:
+        return ids
+    undo_slot(window_end)
+    started = time.perf_counter()
+    fill_history(history, window_end)
+    figures.add(
+        f"setup: {history} days of history",
+        f"{time.perf_counter() - started:7.2f} s  {history * n:,} evaluations,"
+        f" {2 * history * n:,} deliveries",
+    )
+    for run in range(1, runs + 1):
+        if run > 1:
+            undo_slot(window_end)
+        ids = bench_tick(figures, window_end, start_hour, n, f"{history} days, run {run}", False)
+    return ids
+
+
 def bench_send(figures: Figures, app, ids: list[int]) -> None:
-    from kodaira_app.jobs import QUEUES, get_queue
     from kodaira_app.reports.send import BATCH_SIZE, send_deliveries
 
-    for name in QUEUES:  # the tick queued jobs for these; this process sends them itself
-        get_queue(name).empty()
+    empty_queues()  # this process sends them itself
     started = time.perf_counter()
     sent = 0
     for i in range(0, len(ids), BATCH_SIZE):
@@ -373,6 +539,16 @@ def bare_smtplib(app, count: int) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=14,
+        help="earlier days of evaluations for the steady-state tick (0: first day only)",
+    )
+    parser.add_argument(
+        "--only", choices=("all", "tick"), default="all", help="tick: no ingest, no mails"
+    )
+    parser.add_argument("--tick-runs", type=int, default=3, help="steady-state tick runs")
     args = parser.parse_args(argv)
     n = args.registrations
 
@@ -421,14 +597,25 @@ def main(argv: list[str]) -> int:
             started = time.perf_counter()
             seed(n, created=window_end - timedelta(hours=7), start_hour=start_hour)
             figures.add("setup: registrations seeded", f"{time.perf_counter() - started:7.2f} s")
-            with tempfile.TemporaryDirectory() as tmp:
-                path = os.path.join(tmp, "readings.csv")
-                rows = write_readings_csv(path, n, day_start.astimezone(UTC))
-                size = os.path.getsize(path) / 1e6
-                figures.add("setup: readings file", f"{rows:,} rows, {size:.0f} MB")
-                bench_ingest(figures, url, path, rows)
-            ids = bench_tick(figures, window_end, start_hour, n)
-            bench_send(figures, app, ids)
+            if args.only == "tick":
+                started = time.perf_counter()
+                rows = fill_readings(n, day_start.astimezone(UTC))
+                figures.add(
+                    "setup: readings (INSERT ... SELECT)",
+                    f"{time.perf_counter() - started:7.2f} s  {rows:,} rows",
+                )
+            else:
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = os.path.join(tmp, "readings.csv")
+                    rows = write_readings_csv(path, n, day_start.astimezone(UTC))
+                    size = os.path.getsize(path) / 1e6
+                    figures.add("setup: readings file", f"{rows:,} rows, {size:.0f} MB")
+                    bench_ingest(figures, url, path, rows)
+            ids = bench_ticks(figures, window_end, start_hour, n, args.history_days, args.tick_runs)
+            if args.only == "tick":
+                empty_queues()
+            else:
+                bench_send(figures, app, ids)
             db.session.remove()
             db.engine.dispose()
     finally:
