@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kodaira_app.extensions import db
@@ -27,10 +27,12 @@ class ReportSlot(db.Model):
 
 
 # The tick writes these two tables a hundred thousand rows at a time. Their references
-# (registration, window, recipient, evaluation) carry no FOREIGN KEY: the tick selects
-# them from the parent rows in the same statement, parents are never deleted (they end or
-# are removed by a timestamp), and PostgreSQL's per-row foreign key triggers took more
-# time than the whole evaluation. They stay indexed where they are looked up.
+# (registration, window, recipient, evaluation, outbox copy) carry no FOREIGN KEY: the
+# tick selects them from the parent rows in the same statement, the send job sets the
+# outbox copy it has just written, parents are never deleted (they end or are removed by
+# a timestamp), and PostgreSQL's per-row foreign key triggers took more time than the
+# whole evaluation. Every index is paid for on each of those rows, so there are only the
+# ones that are looked up.
 
 
 class WindowEvaluation(db.Model):
@@ -39,7 +41,8 @@ class WindowEvaluation(db.Model):
     __tablename__ = "window_evaluations"
     __table_args__ = (
         UniqueConstraint("registration_id", "window_start"),
-        # The usual use reads the same window of the previous days.
+        # The usual use reads the same window of the previous days; staff list by day;
+        # the tick finds the rows of its slot by their starts.
         Index("ix_window_evaluations_window_start", "window_start"),
         # Follow-ups look only at windows still waiting for their data: a small index.
         Index(
@@ -63,9 +66,13 @@ class WindowEvaluation(db.Model):
     hours_received: Mapped[int] = mapped_column()
     # For 'partial': the UTC starts (ISO 8601) of the hours that did not arrive.
     missing_hours: Mapped[list | None] = mapped_column(JSON)
+    # The median of the same window over the previous 14 days (NULL: no history).
     usual_deciliters: Mapped[int | None] = mapped_column()
+    # Set by the tick: the usual use is still to be computed, by the first send of a mail
+    # about this window (tick.fill_usual_use), not in the tick's own transaction.
+    usual_pending: Mapped[bool] = mapped_column(default=False)
     late: Mapped[bool] = mapped_column(default=False)
-    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set once the follow-up with the complete figure has been written.
     followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followup_deciliters: Mapped[int | None] = mapped_column()
@@ -107,7 +114,7 @@ class Delivery(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[str | None] = mapped_column(String(255))
-    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mails.id"))
+    outbox_id: Mapped[int | None] = mapped_column()  # outbox_mails.id
 
     evaluation: Mapped[WindowEvaluation] = relationship(
         back_populates="deliveries",

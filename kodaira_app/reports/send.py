@@ -32,6 +32,7 @@ from kodaira_app.models import (
     WindowEvaluation,
 )
 from kodaira_app.reports.content import Renderer, ReportFacts
+from kodaira_app.reports.tick import fill_usual_use
 from kodaira_app.timeutil import utcnow
 from kodaira_app.worker_app import app_context
 
@@ -88,6 +89,7 @@ def claim(ids: list[int], now: datetime) -> list[int]:
 
 
 def _facts(ids: list[int]) -> list[tuple[int, int | None, ReportFacts]]:
+    fill_usual_use(ids)  # left by the tick to the first send of each window's mails
     rows = db.session.execute(
         select(Delivery, WindowEvaluation, WatchRecipient, Customer)
         .join(WindowEvaluation, WindowEvaluation.id == Delivery.evaluation_id)

@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Reading, ReportSlot, WatchWindow, WindowEvaluation
@@ -111,10 +112,11 @@ def _widths_ending(end: datetime, shapes: dict[tuple[int, int], datetime]) -> li
     return sorted(widths)
 
 
-# The windows of one slot and one width, with their readings summed; paused and usual
-# use come from the outer query. Parameters: sh, w, ws, we, town_date, h0..h13.
-_CANDIDATES = """
-WITH hist AS (
+# The usual use of the windows of one slot and one width: the median of what the same
+# window used on the previous days. Only the dry run (staff preview) computes it here; the
+# tick leaves it to the first send (fill_usual_use), out of its own transaction.
+_USUAL = """
+hist AS (
     SELECT h.registration_id AS registration_id,
            CASE WHEN h.status IN ('used', 'none') THEN h.deciliters
                 ELSE h.followup_deciliters END AS d
@@ -129,7 +131,13 @@ WITH hist AS (
     SELECT registration_id, CAST(ROUND(AVG(d)) AS INTEGER) AS usual
     FROM ranked WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2
     GROUP BY registration_id
-), cand AS (
+),"""
+
+# The windows of one slot and one width, with their readings summed; paused (and for the
+# preview the usual use) come from the outer query. Parameters: sh, w, ws, we, town_date
+# (and h0..h13 with the usual use).
+_CANDIDATES = """
+WITH {usual} cand AS (
     SELECT ww.id AS window_id, ww.registration_id AS registration_id,
            COUNT(rd.hour_start) AS hours_received, SUM(rd.deciliters) AS deciliters
     FROM watch_windows ww
@@ -143,8 +151,8 @@ WITH hist AS (
     GROUP BY ww.id, ww.registration_id
 )
 SELECT c.registration_id, c.window_id, c.hours_received, c.deciliters,
-       {status} AS status, u.usual AS usual_deciliters
-FROM cand c LEFT JOIN usual u ON u.registration_id = c.registration_id
+       {status} AS status{usual_column}
+FROM cand c{usual_join}
 WHERE true
 """
 
@@ -159,9 +167,9 @@ _STATUS = """CASE
 
 _INSERT = """
 INSERT INTO window_evaluations (registration_id, window_id, window_start, window_end, status,
-    deciliters, hours_expected, hours_received, usual_deciliters, late, evaluated_at)
+    deciliters, hours_expected, hours_received, usual_pending, late, evaluated_at)
 SELECT q.registration_id, q.window_id, :ws, :we, q.status, q.deciliters, :w,
-       q.hours_received, q.usual_deciliters, :late, :evaluated_at
+       q.hours_received, true, :late, :evaluated_at
 FROM ({select}) q
 WHERE true
 ON CONFLICT (registration_id, window_start) DO NOTHING
@@ -181,27 +189,39 @@ ON CONFLICT (evaluation_id, recipient_id, kind) DO NOTHING
 RETURNING id, status
 """
 
-# PostgreSQL: both in one statement (a data-modifying WITH), as _INSERT then _DELIVERIES.
+# PostgreSQL: both in one statement (data-modifying WITHs), as _INSERT then _DELIVERIES,
+# answering in one row: the pending delivery ids (sorted), the deliveries written and the
+# evaluations written by status (200,000 result rows cost the tick a tenth of its time).
+# The deliveries are for the evaluations this statement has just inserted, so they cannot
+# conflict (the UNIQUE key still holds them). The evaluations are first inserted without
+# ON CONFLICT, which costs each row a speculative insertion; only a slot whose rows are
+# already there (its slot row lost) takes the second form, {skip_existing}.
 _EVALUATE_AND_DELIVER = """
 WITH q AS ({select}), ev AS (
     INSERT INTO window_evaluations (registration_id, window_id, window_start, window_end,
-        status, deciliters, hours_expected, hours_received, usual_deciliters, late,
+        status, deciliters, hours_expected, hours_received, usual_pending, late,
         evaluated_at)
     SELECT q.registration_id, q.window_id, :ws, :we, q.status, q.deciliters, :w,
-           q.hours_received, q.usual_deciliters, :late, :evaluated_at
+           q.hours_received, true, :late, :evaluated_at
     FROM q
-    ON CONFLICT (registration_id, window_start) DO NOTHING
+    {skip_existing}
     RETURNING id, registration_id, status
+), dl AS (
+    INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, attempts, queued_at)
+    SELECT ev.id, wr.id, 'report',
+           CASE WHEN ev.status IN ('missed', 'paused') THEN ev.status ELSE 'pending' END,
+           0, :now
+    FROM ev
+    JOIN watch_recipients wr ON wr.registration_id = ev.registration_id
+    WHERE wr.stopped_at IS NULL AND wr.removed_at IS NULL
+    RETURNING id, status
 )
-INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, attempts, queued_at)
-SELECT ev.id, wr.id, 'report',
-       CASE WHEN ev.status IN ('missed', 'paused') THEN ev.status ELSE 'pending' END, 0, :now
-FROM ev
-JOIN watch_recipients wr ON wr.registration_id = ev.registration_id
-WHERE wr.stopped_at IS NULL AND wr.removed_at IS NULL
-ON CONFLICT (evaluation_id, recipient_id, kind) DO NOTHING
-RETURNING id, status
+SELECT (SELECT array_agg(id ORDER BY id) FROM dl WHERE status = 'pending') AS pending,
+       (SELECT COUNT(*) FROM dl) AS deliveries,
+       (SELECT json_object_agg(status, n)
+        FROM (SELECT status, COUNT(*) AS n FROM ev GROUP BY status) s) AS statuses
 """
+_SKIP_EXISTING = "ON CONFLICT (registration_id, window_start) DO NOTHING"
 
 _TIME_PARAMS = ("ws", "we", "evaluated_at", "now") + tuple(f"h{i}" for i in range(HISTORY_DAYS))
 
@@ -212,10 +232,17 @@ def _sql(sql: str) -> text:
     return stmt.bindparams(*typed) if typed else stmt
 
 
-def _candidates_sql(mode: str) -> str:
-    history = ", ".join(f":h{i}" for i in range(HISTORY_DAYS))
+def _candidates_sql(mode: str, usual: bool = False) -> str:
     status = "'missed'" if mode == "missed" else _STATUS
-    return _CANDIDATES.format(history=history, status=status)
+    if not usual:
+        return _CANDIDATES.format(status=status, usual="", usual_column="", usual_join="")
+    history = ", ".join(f":h{i}" for i in range(HISTORY_DAYS))
+    return _CANDIDATES.format(
+        status=status,
+        usual=_USUAL.format(history=history),
+        usual_column=", u.usual AS usual_deciliters",
+        usual_join=" LEFT JOIN usual u ON u.registration_id = c.registration_id",
+    )
 
 
 def _params(end: datetime, width: int) -> dict:
@@ -228,9 +255,16 @@ def _params(end: datetime, width: int) -> dict:
         "sh": start.hour,
         "town_date": start.date(),
     }
-    for i in range(HISTORY_DAYS):
-        params[f"h{i}"] = start - timedelta(days=i + 1)
+    for i, day in enumerate(_history_starts(start)):
+        params[f"h{i}"] = day
     return params
+
+
+def _history_starts(start: datetime) -> list[datetime]:
+    """The starts of the same window on the previous HISTORY_DAYS days (town calendar)."""
+    tz = town_tz(current_app.config["TIMEZONE"])
+    local = start.astimezone(tz)
+    return [local - timedelta(days=i + 1) for i in range(HISTORY_DAYS)]
 
 
 def _insert_slots(slots: list[tuple[datetime, str]], evaluated_at: datetime) -> int:
@@ -264,37 +298,63 @@ def evaluate_slot(end: datetime, mode: str, now: datetime, widths: list[int]) ->
         db.session.execute(text("SET LOCAL synchronous_commit = off"))
     result = SlotResult(window_end=end, mode=mode)
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    rows = []
+    deliveries = 0
     for width in widths:
         params = {**_params(end, width), "late": mode == "late", "evaluated_at": evaluated_at}
         if postgres:  # one statement: the new evaluations feed the deliveries directly
-            sql = _EVALUATE_AND_DELIVER.format(select=_candidates_sql(mode))
-            rows += db.session.execute(_sql(sql), {**params, "now": now}).all()
+            row = _evaluate_and_deliver(mode, {**params, "now": now})
+            result.delivery_ids += row.pending or []
+            deliveries += row.deliveries
+            result.statuses.update(row.statuses or {})
         else:
             sql = _INSERT.format(select=_candidates_sql(mode))
             db.session.execute(_sql(sql), params)
+    written = _written(end, widths, evaluated_at)
     if not postgres:
         rows = db.session.execute(
             _sql(_DELIVERIES), {"we": end, "evaluated_at": evaluated_at, "now": now}
         ).all()
-    result.delivery_ids = sorted(r.id for r in rows if r.status == "pending")
-    counts = db.session.execute(
-        select(WindowEvaluation.status, db.func.count())
-        .where(WindowEvaluation.window_end == end, WindowEvaluation.evaluated_at == evaluated_at)
-        .group_by(WindowEvaluation.status)
-    ).all()
-    result.statuses.update(dict(counts))
+        result.delivery_ids = [r.id for r in rows if r.status == "pending"]
+        deliveries = len(rows)
+        counts = db.session.execute(
+            select(WindowEvaluation.status, db.func.count())
+            .where(*written)
+            .group_by(WindowEvaluation.status)
+        ).all()
+        result.statuses.update(dict(counts))
+    result.delivery_ids.sort()
     if result.statuses["partial"]:
-        _fill_missing_hours(end, evaluated_at)
+        _fill_missing_hours(written)
     db.session.execute(
         ReportSlot.__table__.update()
         .where(ReportSlot.window_end == end)
-        .values(evaluations=result.evaluations, deliveries=len(rows))
+        .values(evaluations=result.evaluations, deliveries=deliveries)
     )
     return result
 
 
-def _fill_missing_hours(end: datetime, evaluated_at: datetime) -> None:
+def _written(end: datetime, widths: list[int], evaluated_at: datetime) -> list:
+    """Conditions for the evaluations a slot's transaction wrote (found by their starts)."""
+    return [
+        WindowEvaluation.window_start.in_([end - timedelta(hours=w) for w in widths]),
+        WindowEvaluation.window_end == end,
+        WindowEvaluation.evaluated_at == evaluated_at,
+    ]
+
+
+def _evaluate_and_deliver(mode: str, params: dict):
+    """PostgreSQL: one width of one slot; its one row (pending, deliveries, statuses)."""
+    select_sql = _candidates_sql(mode)
+    try:
+        with db.session.begin_nested():
+            sql = _EVALUATE_AND_DELIVER.format(select=select_sql, skip_existing="")
+            return db.session.execute(_sql(sql), params).one()
+    except IntegrityError:  # some windows of this slot were evaluated before: skip them
+        sql = _EVALUATE_AND_DELIVER.format(select=select_sql, skip_existing=_SKIP_EXISTING)
+        return db.session.execute(_sql(sql), params).one()
+
+
+def _fill_missing_hours(written: list) -> None:
     """Name the hours that did not arrive (partial windows are few: one query each)."""
     from kodaira_app.models import Customer, WatchRegistration
 
@@ -302,11 +362,7 @@ def _fill_missing_hours(end: datetime, evaluated_at: datetime) -> None:
         select(WindowEvaluation, Customer.meter_id)
         .join(WatchRegistration, WatchRegistration.id == WindowEvaluation.registration_id)
         .join(Customer, Customer.id == WatchRegistration.customer_id)
-        .where(
-            WindowEvaluation.window_end == end,
-            WindowEvaluation.evaluated_at == evaluated_at,
-            WindowEvaluation.status == "partial",
-        )
+        .where(*written, WindowEvaluation.status == "partial")
     ).all()
     for evaluation, meter_id in partial:
         received = set(
@@ -330,13 +386,82 @@ def preview_slot(end: datetime, mode: str, widths: list[int]) -> SlotResult:
     result = SlotResult(window_end=end, mode=mode)
     for width in widths:
         params = _params(end, width)
-        for row in db.session.execute(_sql(_candidates_sql(mode)), params):
+        for row in db.session.execute(_sql(_candidates_sql(mode, usual=True)), params):
             item = dict(row._mapping)
             item.update(window_start=params["ws"], window_end=end, hours_expected=width)
             item["late"] = mode == "late"
             result.preview.append(item)
             result.statuses[row.status] += 1
     return result
+
+
+def _median(values: list[int]) -> int:
+    """The median, halves rounded up (decilitres are never negative)."""
+    values = sorted(values)
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle] + 1) // 2
+
+
+def fill_usual_use(delivery_ids: list[int]) -> None:
+    """Compute and store, in the caller's transaction, the usual use of the evaluations of
+    these deliveries that the tick left pending: the median of what the same window used
+    on the previous HISTORY_DAYS days that have a figure (used or none, or a follow-up's).
+
+    The send job calls this before it renders. Those days are final by then: a window's
+    follow-up comes within FOLLOWUP_HOURS of its end, and the day before ended a full day
+    before this window did. So two jobs computing it at once store the same figure.
+    """
+    from kodaira_app.models import Delivery
+
+    pending = db.session.scalars(
+        select(WindowEvaluation)
+        .where(
+            WindowEvaluation.usual_pending.is_(True),
+            WindowEvaluation.id.in_(
+                select(Delivery.evaluation_id).where(Delivery.id.in_(delivery_ids))
+            ),
+        )
+        .order_by(WindowEvaluation.id)
+    ).all()
+    if not pending:
+        return
+    wanted = {
+        e.id: {day.astimezone(UTC) for day in _history_starts(e.window_start)} for e in pending
+    }
+    earliest = min(min(days) for days in wanted.values())
+    latest = max(e.window_start for e in pending)
+    rows = db.session.execute(
+        select(
+            WindowEvaluation.registration_id,
+            WindowEvaluation.window_start,
+            WindowEvaluation.hours_expected,
+            WindowEvaluation.status,
+            WindowEvaluation.deciliters,
+            WindowEvaluation.followup_deciliters,
+        ).where(
+            WindowEvaluation.registration_id.in_({e.registration_id for e in pending}),
+            WindowEvaluation.window_start >= earliest,
+            WindowEvaluation.window_start < latest,
+        )
+    ).all()
+    history: dict[tuple[int, int], list[tuple[datetime, int]]] = {}
+    for row in rows:
+        used = row.deciliters if row.status in ("used", "none") else row.followup_deciliters
+        if used is not None:
+            key = (row.registration_id, row.hours_expected)
+            history.setdefault(key, []).append((row.window_start, used))
+    for e in pending:
+        days = wanted[e.id]
+        values = [
+            d
+            for start, d in history.get((e.registration_id, e.hours_expected), [])
+            if start in days
+        ]
+        e.usual_deciliters = _median(values) if values else None
+        e.usual_pending = False
+    db.session.flush()
 
 
 # Windows reported missing or partial whose hours have all arrived since.

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:44:13.674755
+Create Date: 2026-11-25 18:39:55.542430
 
 """
 from alembic import op
@@ -54,6 +54,26 @@ def upgrade():
     sa.UniqueConstraint('customer_number', name=op.f('uq_customers_customer_number')),
     sa.UniqueConstraint('meter_id', name=op.f('uq_customers_meter_id'))
     )
+    op.create_table('deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('evaluation_id', sa.Integer(), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('message_id', sa.String(length=255), nullable=True),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
+    sa.UniqueConstraint('evaluation_id', 'recipient_id', 'kind', name=op.f('uq_deliveries_evaluation_id_recipient_id_kind'))
+    )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_deliveries_unfinished', ['status', 'queued_at'], unique=False, sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
+
     op.create_table('outbox_mails',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -142,6 +162,7 @@ def upgrade():
     sa.Column('hours_received', sa.Integer(), nullable=False),
     sa.Column('missing_hours', sa.JSON(), nullable=True),
     sa.Column('usual_deciliters', sa.Integer(), nullable=True),
+    sa.Column('usual_pending', sa.Boolean(), nullable=False),
     sa.Column('late', sa.Boolean(), nullable=False),
     sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('followup_at', sa.DateTime(timezone=True), nullable=True),
@@ -151,7 +172,6 @@ def upgrade():
     )
     with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
         batch_op.create_index('ix_window_evaluations_awaiting_data', ['window_end'], unique=False, sqlite_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"), postgresql_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"))
-        batch_op.create_index(batch_op.f('ix_window_evaluations_evaluated_at'), ['evaluated_at'], unique=False)
         batch_op.create_index('ix_window_evaluations_window_start', ['window_start'], unique=False)
 
     op.create_table('audit_logs',
@@ -225,27 +245,6 @@ def upgrade():
     )
     with op.batch_alter_table('contract_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_links_account_id'), ['account_id'], unique=False)
-
-    op.create_table('deliveries',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('evaluation_id', sa.Integer(), nullable=False),
-    sa.Column('recipient_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('message_id', sa.String(length=255), nullable=True),
-    sa.Column('outbox_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['outbox_id'], ['outbox_mails.id'], name=op.f('fk_deliveries_outbox_id_outbox_mails')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
-    sa.UniqueConstraint('evaluation_id', 'recipient_id', 'kind', name=op.f('uq_deliveries_evaluation_id_recipient_id_kind'))
-    )
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_deliveries_unfinished', ['status', 'queued_at'], unique=False, sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
 
     op.create_table('direct_debit_applications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -366,10 +365,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_direct_debit_applications_account_id'))
 
     op.drop_table('direct_debit_applications')
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_unfinished', sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
-
-    op.drop_table('deliveries')
     with op.batch_alter_table('contract_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_links_account_id'))
 
@@ -392,7 +387,6 @@ def downgrade():
     op.drop_table('audit_logs')
     with op.batch_alter_table('window_evaluations', schema=None) as batch_op:
         batch_op.drop_index('ix_window_evaluations_window_start')
-        batch_op.drop_index(batch_op.f('ix_window_evaluations_evaluated_at'))
         batch_op.drop_index('ix_window_evaluations_awaiting_data', sqlite_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"), postgresql_where=sa.text("status IN ('missing', 'partial') AND followup_at IS NULL"))
 
     op.drop_table('window_evaluations')
@@ -412,6 +406,10 @@ def downgrade():
         batch_op.drop_index('ix_outbox_mails_status_created')
 
     op.drop_table('outbox_mails')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_unfinished', sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
+
+    op.drop_table('deliveries')
     op.drop_table('customers')
     op.drop_table('api_tokens')
     op.drop_table('accounts')
