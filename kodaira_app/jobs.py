@@ -30,12 +30,22 @@ def get_redis(app: Flask | None = None) -> redis.Redis:
     app = app or current_app
     url = app.config["REDIS_URL"]
     if url:
-        return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        # One client (and connection pool) per app and URL, closed by close_redis.
+        clients = app.extensions.setdefault("kodaira_redis", {})
+        if url not in clients:
+            clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        return clients[url]
     # Embedded mode: one in-memory server per process, shared by web and worker thread.
     import fakeredis
 
     server = _fake_servers.setdefault(app.config["QUEUE_PREFIX"], fakeredis.FakeServer())
     return fakeredis.FakeRedis(server=server)
+
+
+def close_redis(app: Flask) -> None:
+    """Close the app's Redis connections (end of a test, end of a process)."""
+    for client in app.extensions.pop("kodaira_redis", {}).values():
+        client.close()
 
 
 def queue_name(purpose: str, app: Flask | None = None) -> str:

@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 
+from kodaira_app.jobs import close_redis
 from tests.support import database, mailbox
 from tests.support.accounts import AuthActions
 from tests.support.jobs import run_jobs as _run_jobs
@@ -98,6 +99,7 @@ def app(app_config):
         db.session.remove()
         db.engine.dispose()
     database.clear_queues(app)
+    close_redis(app)
 
 
 def _fresh_request_globals(app):
