@@ -130,3 +130,17 @@ def test_resend_of_paused_window_only_when_deliberate(app, smtp, run_jobs):
     run_jobs()
     [message] = smtp.messages
     assert message["Subject"].endswith("水道の使用がありました（12.5L）")
+
+
+def test_preview_of_a_partial_window_names_the_missing_hours_like_the_mail(app, smtp, run_jobs):
+    from kodaira_app.reports.tick import run_tick
+    from tests.support.mailbox import text_body
+
+    watch_with_use(liters=(2.0, 3.5, 0, 4.0))  # 06:00–10:00 arrived, 10:00 and 11:00 not
+    [shown] = preview(jst(2026, 11, 25, 12, 30))
+    assert shown.status == "partial"
+    run_tick(jst(2026, 11, 25, 12, 30))
+    run_jobs()
+    [message] = smtp.messages
+    assert "10:00" in shown.body_text and "11:00" in shown.body_text
+    assert shown.body_text.strip() == text_body(message).strip()

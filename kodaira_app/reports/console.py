@@ -11,7 +11,7 @@ from kodaira_app.extensions import db
 from kodaira_app.models import Customer, Delivery, WatchRecipient, WatchRegistration
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.reports.send import enqueue_deliveries
-from kodaira_app.reports.tick import run_tick
+from kodaira_app.reports.tick import missing_hours, run_tick
 
 
 @dataclass
@@ -44,7 +44,13 @@ def preview(now: datetime) -> list[PreviewMail]:
             if not recipients or item["status"] in ("missed", "paused"):
                 mails.append(PreviewMail(**head, to=None, subject=None, body_text=None))
                 continue
+            hours = int((item["window_end"] - item["window_start"]).total_seconds() // 3600)
             for recipient, customer in recipients:
+                missing = (
+                    missing_hours(customer.meter_id, item["window_start"], hours)
+                    if item["status"] == "partial"
+                    else []
+                )
                 facts = ReportFacts(
                     kind="report",
                     status=item["status"],
@@ -52,7 +58,7 @@ def preview(now: datetime) -> list[PreviewMail]:
                     window_end=item["window_end"],
                     deciliters=item["deciliters"],
                     usual_deciliters=item["usual_deciliters"],
-                    missing_hours=[],
+                    missing_hours=missing,
                     late=item["late"],
                     followup_deciliters=None,
                     recipient_name=recipient.name,

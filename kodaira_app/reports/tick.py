@@ -354,6 +354,21 @@ def _evaluate_and_deliver(mode: str, params: dict):
         return db.session.execute(_sql(sql), params).one()
 
 
+def missing_hours(meter_id: str, window_start: datetime, hours: int) -> list[str]:
+    """The hours of a window whose reading has not arrived (ISO 8601, UTC)."""
+    received = set(
+        db.session.scalars(
+            select(Reading.hour_start).where(
+                Reading.meter_id == meter_id,
+                Reading.hour_start >= window_start,
+                Reading.hour_start < window_start + timedelta(hours=hours),
+            )
+        )
+    )
+    expected = [window_start + timedelta(hours=i) for i in range(hours)]
+    return [h.isoformat() for h in expected if h not in received]
+
+
 def _fill_missing_hours(written: list) -> None:
     """Name the hours that did not arrive (partial windows are few: one query each)."""
     from kodaira_app.models import Customer, WatchRegistration
@@ -365,19 +380,9 @@ def _fill_missing_hours(written: list) -> None:
         .where(*written, WindowEvaluation.status == "partial")
     ).all()
     for evaluation, meter_id in partial:
-        received = set(
-            db.session.scalars(
-                select(Reading.hour_start).where(
-                    Reading.meter_id == meter_id,
-                    Reading.hour_start >= evaluation.window_start,
-                    Reading.hour_start < evaluation.window_end,
-                )
-            )
+        evaluation.missing_hours = missing_hours(
+            meter_id, evaluation.window_start, evaluation.hours_expected
         )
-        hours = [
-            evaluation.window_start + timedelta(hours=i) for i in range(evaluation.hours_expected)
-        ]
-        evaluation.missing_hours = [h.isoformat() for h in hours if h not in received]
     db.session.flush()
 
 
