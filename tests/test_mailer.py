@@ -82,3 +82,11 @@ def test_permanent_failure_is_marked_failed_with_error(app, smtp, run_jobs):
     assert row.status == "failed"
     assert "550" in row.last_error
     assert sweep() == 0
+
+
+def test_long_non_ascii_subject_keeps_its_spaces(app, smtp, run_jobs):
+    name = "안부 확인 메일의 알림 받는 분으로 등록되었습니다 고다이라초 수도 앱"
+    queue_test_mail(name=name)
+    run_jobs()
+    [message] = smtp.messages
+    assert message["Subject"] == f"テストメール {name} 様"

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 
 from kodaira_app.extensions import db, mail
 from kodaira_app.jobs import enqueue_now
-from kodaira_app.mailer.smtp import build_message, is_permanent
+from kodaira_app.mailer.smtp import build_bytes, is_permanent, send_bytes
 from kodaira_app.models import OutboxMail
 from kodaira_app.timeutil import utcnow
 from kodaira_app.worker_app import app_context
@@ -50,7 +50,11 @@ def send_outbox(outbox_id: int) -> str:
         db.session.commit()
         return "kept"
     row.message_id = row.message_id or make_msgid(domain=message_domain())
-    msg = build_message(
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    # Built like the report mails (email.header): Flask-Mail's Message loses the space
+    # where it folds a long non-ASCII subject (Korean, Vietnamese).
+    data = build_bytes(
+        sender=sender,
         to=row.to_addr,
         subject=row.subject,
         body_text=row.body_text,
@@ -60,7 +64,7 @@ def send_outbox(outbox_id: int) -> str:
     )
     try:
         with mail.connect() as conn:
-            conn.send(msg)
+            send_bytes(conn, sender, row.to_addr, data)
     except Exception as exc:
         record_failure(row, exc)
         db.session.commit()
