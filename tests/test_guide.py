@@ -91,7 +91,7 @@ def test_timeline_follows_the_window_setting(app_config):
 def test_both_patterns_and_cancelling_step_by_step(client):
     soup = page(client, "/guide")
     pattern_1 = steps(soup, "見守りサービスの登録方法（パターン1の場合）")
-    marks = [s.split()[0] for s in pattern_1 if not s.startswith("・")]
+    marks = [s.split()[0] for s in pattern_1 if not s.startswith("•")]
     assert marks == list("①②③④⑤⑥⑦")
     assert any("「各種お手続き」をクリック" in s for s in pattern_1)
     assert any("見守り設定時間は6時間幅となり" in s for s in pattern_1)
