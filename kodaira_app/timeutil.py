@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+class Clock:
+    """Where the whole app reads the time. Tests freeze and advance it (the `clock`
+    fixture), so every module, column default and job sees the same moment."""
+
+    def __init__(self) -> None:
+        self._frozen: datetime | None = None
+
+    def now(self) -> datetime:
+        return self._frozen or datetime.now(UTC)
+
+    def freeze(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("the clock takes aware datetimes")
+        self._frozen = moment.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self.freeze(self.now() + delta)
+
+    def unfreeze(self) -> None:
+        self._frozen = None
+
+
+clock = Clock()
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def town_tz(name: str = "Asia/Tokyo") -> ZoneInfo:

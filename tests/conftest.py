@@ -133,6 +133,16 @@ def auth(client, app):
     return AuthActions(client, app)
 
 
+@pytest.fixture(autouse=True)
+def clock():
+    """The one clock of the app (kodaira_app.timeutil.clock): `clock.freeze(moment)` and
+    `clock.advance(delta)` move the time every module, column default and job reads."""
+    from kodaira_app.timeutil import clock as app_clock
+
+    yield app_clock
+    app_clock.unfreeze()
+
+
 @pytest.fixture
 def run_jobs(app):
     """Work every queued job with a burst worker, as `python worker.py --burst` would."""

@@ -15,8 +15,8 @@ NOW = datetime(2026, 3, 10, 3, tzinfo=UTC)  # 12:00 JST on 2026-03-10
 
 
 @pytest.fixture
-def contract(app, auth, monkeypatch):
-    return signed_in_contract(auth, monkeypatch, NOW)
+def contract(app, auth, clock):
+    return signed_in_contract(auth, clock, NOW)
 
 
 def soup_of(client, url):

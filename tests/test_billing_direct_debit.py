@@ -20,8 +20,8 @@ NOW = datetime(2026, 3, 10, 3, tzinfo=UTC)
 
 
 @pytest.fixture
-def contract(app, auth, monkeypatch):
-    return signed_in_contract(auth, monkeypatch, NOW)
+def contract(app, auth, clock):
+    return signed_in_contract(auth, clock, NOW)
 
 
 def form_data(customer, **changes):

@@ -12,7 +12,6 @@ from kodaira_app.demo import billing as demo_billing
 from kodaira_app.extensions import db
 from kodaira_app.models.billing import Bill
 from tests.support.accounts import make_account
-from tests.support.billing import freeze_now
 from tests.support.factories import link, make_customer
 
 HEADER = ("customer_number,period_start,period_end,reading_date,meter_reading,usage_m3,"
@@ -120,10 +119,9 @@ def test_a_wrong_header_imports_nothing(runner, tmp_path, customer):
     assert bills() == []
 
 
-def test_demo_bills(app, client, monkeypatch):
+def test_demo_bills(app, client, clock):
     now = datetime(2026, 11, 25, 3, tzinfo=UTC)  # 12:00 JST
-    freeze_now(monkeypatch, now)
-    monkeypatch.setattr("kodaira_app.demo.billing.utcnow", lambda: now)
+    clock.freeze(now)
     demo = make_account(demo_billing.DEMO_EMAIL)
     first, second = make_customer(), make_customer(smart_meter=False)
     link(demo, first)

@@ -14,7 +14,8 @@ from kodaira_app.reports.send import claim, enqueue_deliveries, send_deliveries,
 from kodaira_app.reports.tick import run_tick
 from kodaira_app.timeutil import utcnow
 from tests.support.jobs import run_jobs as burst_worker
-from tests.support.watch_rows import add_readings, jst, make_watch
+from tests.support.readings import add_readings
+from tests.support.watch_rows import jst, make_watch
 
 RECIPIENTS = (("息子", "son@example.com"), ("娘", "daughter@example.com"))
 TICK = jst(2026, 11, 25, 12, 30)

@@ -25,7 +25,7 @@ from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch.pauses import send_due_pause_notices
 from tests.support.accounts import DEFAULT_PASSWORD, make_account
-from tests.support.billing import add_readings, make_bill
+from tests.support.billing import make_bill
 from tests.support.factories import link, make_customer
 from tests.support.i18n import (
     TARGET_LOCALES,
@@ -34,6 +34,7 @@ from tests.support.i18n import (
     page_offending,
 )
 from tests.support.mailbox import text_body
+from tests.support.readings import add_readings
 from tests.support.staff import STAFF_PASSWORD, make_staff, sign_in_staff
 from tests.support.watch import input_data, register
 from tests.test_billing_direct_debit import form_data as direct_debit_form
@@ -114,8 +115,8 @@ def resident_world(account):
         own, today - timedelta(days=89), today - timedelta(days=30), due=today - timedelta(days=2)
     )
     hour = utcnow().replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
-    add_readings(own.meter_id, hour - timedelta(hours=72), [12, 0, None, 30] * 18)
-    add_readings(parent.meter_id, hour - timedelta(hours=30), [5] * 30)
+    add_readings(own.meter_id, hour - timedelta(hours=72), [1.2, 0, None, 3.0] * 18)
+    add_readings(parent.meter_id, hour - timedelta(hours=30), [0.5] * 30)
     return own, parent, plain, registration
 
 

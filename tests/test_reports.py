@@ -12,7 +12,8 @@ from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, OutboxMail, WindowEvaluation
 from kodaira_app.reports.tick import run_tick
 from tests.support.mailbox import html_body, text_body
-from tests.support.watch_rows import add_readings, jst, make_watch, pause
+from tests.support.readings import add_readings
+from tests.support.watch_rows import jst, make_watch, pause
 
 
 def meter_of(registration):

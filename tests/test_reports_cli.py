@@ -7,7 +7,8 @@ from sqlalchemy import select
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer, Delivery, WindowEvaluation
 from kodaira_app.reports.console import preview, resend
-from tests.support.watch_rows import add_readings, jst, make_watch
+from tests.support.readings import add_readings
+from tests.support.watch_rows import jst, make_watch
 
 
 def watch_with_use(liters=(2.0, 3.5, 0, 4.0, 1.5, 1.5), **kwargs):

@@ -8,7 +8,8 @@ from kodaira_app.extensions import db
 from kodaira_app.models import Customer, WindowEvaluation
 from kodaira_app.reports.tick import run_tick
 from tests.support.mailbox import text_body
-from tests.support.watch_rows import add_readings, jst, make_watch
+from tests.support.readings import add_readings
+from tests.support.watch_rows import jst, make_watch
 
 # Window totals in decilitres of the 14 days before the 25th (the 11th to the 24th): the
 # two middle ones are 71 and 80, so the median is 75.5 dl, written 7.6L (halves up).

@@ -11,8 +11,9 @@ from kodaira_app.api.tokens import verify_token
 from kodaira_app.extensions import db
 from kodaira_app.models import ApiToken, Customer, Delivery, WindowEvaluation
 from kodaira_app.models.staff import AuditLog
+from tests.support.readings import add_readings
 from tests.support.staff import make_staff, sign_in_staff
-from tests.support.watch_rows import add_readings, jst, make_watch
+from tests.support.watch_rows import jst, make_watch
 
 SUBJECT_USED = "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
 

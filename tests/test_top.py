@@ -9,8 +9,9 @@ from bs4 import BeautifulSoup
 
 from kodaira_app.extensions import db
 from kodaira_app.usage.series import continuous_use
-from tests.support.billing import add_readings, make_bill, signed_in_contract
+from tests.support.billing import make_bill, signed_in_contract
 from tests.support.factories import make_customer
+from tests.support.readings import add_readings
 
 NOW = datetime(2026, 3, 10, 3, tzinfo=UTC)  # 12:00 JST
 
@@ -20,8 +21,8 @@ def utc(*args) -> datetime:
 
 
 @pytest.fixture
-def contract(app, auth, monkeypatch):
-    return signed_in_contract(auth, monkeypatch, NOW)
+def contract(app, auth, clock):
+    return signed_in_contract(auth, clock, NOW)
 
 
 def figures(client, customer) -> dict[str, str]:
@@ -67,8 +68,8 @@ def test_due_today_is_not_overdue(client, contract):
 
 def test_use_so_far_counts_from_midnight_jst_of_the_period_start(client, contract):
     make_bill(contract, date(2026, 1, 1), date(2026, 2, 28))
-    add_readings(contract.meter_id, utc(2026, 2, 28, 14), [1000, 32154])  # 23:00 2/28, 0:00 3/1
-    add_readings(contract.meter_id, utc(2026, 3, 10, 2), [100])
+    add_readings(contract.meter_id, utc(2026, 2, 28, 14), [100.0, 3215.4])  # 23:00 2/28, 0:00 3/1
+    add_readings(contract.meter_id, utc(2026, 3, 10, 2), [10.0])
     shown = figures(client, contract)
     assert shown["今期の使用水量（2026/03/01 から）"] == "3.2 m³（3,225.4 L）"
 
@@ -94,7 +95,7 @@ def test_amounts_in_english(client, contract):
 
 
 def test_continuous_use_for_24_hours_shows_the_notice(client, contract):
-    add_readings(contract.meter_id, utc(2026, 3, 9, 2), [3] * 24)  # up to 02:00 UTC today
+    add_readings(contract.meter_id, utc(2026, 3, 9, 2), [0.3] * 24)  # up to 02:00 UTC today
     box = notice(client, contract)
     assert box is not None
     assert box.strong.get_text() == "過去24時間、水が使われ続けています。"
@@ -105,10 +106,10 @@ def test_continuous_use_for_24_hours_shows_the_notice(client, contract):
 @pytest.mark.parametrize(
     ("values", "first"),
     [
-        ([3] * 11 + [0] + [3] * 12, utc(2026, 3, 9, 2)),  # one hour without use
-        ([3] * 11 + [None] + [3] * 12, utc(2026, 3, 9, 2)),  # one hour without data
-        ([3] * 23, utc(2026, 3, 9, 3)),  # only 23 hours
-        ([3] * 30, utc(2026, 3, 7, 0)),  # 30 hours of use, but they ended 27 hours ago
+        ([0.3] * 11 + [0] + [0.3] * 12, utc(2026, 3, 9, 2)),  # one hour without use
+        ([0.3] * 11 + [None] + [0.3] * 12, utc(2026, 3, 9, 2)),  # one hour without data
+        ([0.3] * 23, utc(2026, 3, 9, 3)),  # only 23 hours
+        ([0.3] * 30, utc(2026, 3, 7, 0)),  # 30 hours of use, but they ended 27 hours ago
     ],
 )
 def test_no_notice_without_use_in_every_recent_hour(client, contract, values, first):
@@ -118,13 +119,13 @@ def test_no_notice_without_use_in_every_recent_hour(client, contract, values, fi
 
 def test_continuous_use_counts_back_from_the_latest_reading(app):
     customer = make_customer()
-    add_readings(customer.meter_id, utc(2026, 3, 9, 0), [1] * 24)  # up to 23:00 UTC on 3/9
+    add_readings(customer.meter_id, utc(2026, 3, 9, 0), [0.1] * 24)  # up to 23:00 UTC on 3/9
     assert continuous_use(customer.meter_id, NOW)  # data is 4 hours late: still judged
     assert not continuous_use(customer.meter_id, utc(2026, 3, 10, 23, 30))
 
 
-def test_contract_without_smart_meter_shows_the_bill_only(client, auth, monkeypatch):
-    customer = signed_in_contract(auth, monkeypatch, NOW, smart_meter=False)
+def test_contract_without_smart_meter_shows_the_bill_only(client, auth, clock):
+    customer = signed_in_contract(auth, clock, NOW, smart_meter=False)
     make_bill(customer, date(2026, 1, 1), date(2026, 2, 28), due=date(2026, 3, 31))
     assert list(figures(client, customer)) == ["最新のご請求"]
     assert notice(client, customer) is None

@@ -13,8 +13,9 @@ from kodaira_app.extensions import db
 from kodaira_app.models import WatchRegistration, WatchWindow
 from kodaira_app.usage import charts
 from tests.support.accounts import make_account
-from tests.support.billing import account_of, add_readings, make_bill, signed_in_contract
+from tests.support.billing import account_of, make_bill, signed_in_contract
 from tests.support.factories import link, make_customer
+from tests.support.readings import add_readings
 
 # 12:00 JST on 2026-03-10.
 NOW = datetime(2026, 3, 10, 3, tzinfo=UTC)
@@ -47,8 +48,8 @@ def starts() -> list[date]:
 
 
 @pytest.fixture
-def contract(app, auth, monkeypatch):
-    customer = signed_in_contract(auth, monkeypatch, NOW)
+def contract(app, auth, clock):
+    customer = signed_in_contract(auth, clock, NOW)
     for start in starts():
         make_bill(customer, start, period_end(start), usage_m3=usage_of(start),
                   paid_on=period_end(start) + timedelta(days=20))
@@ -133,9 +134,9 @@ def test_period_chart_in_english_formats_the_months(client, contract):
 
 
 def _day_readings(contract):
-    add_readings(contract.meter_id, utc(2026, 2, 8, 14), [40, 20])  # 23:00 8th, 00:00 9th JST
-    add_readings(contract.meter_id, utc(2026, 3, 7, 14), [5, 7])  # 23:00 7th, 00:00 8th JST
-    add_readings(contract.meter_id, utc(2026, 3, 8, 14), [100, 30])  # 23:00 8th, 00:00 9th
+    add_readings(contract.meter_id, utc(2026, 2, 8, 14), [4.0, 2.0])  # 23:00 8th, 00:00 9th JST
+    add_readings(contract.meter_id, utc(2026, 3, 7, 14), [0.5, 0.7])  # 23:00 7th, 00:00 8th JST
+    add_readings(contract.meter_id, utc(2026, 3, 8, 14), [10.0, 3.0])  # 23:00 8th, 00:00 9th
 
 
 def test_daily_use_counts_each_hour_on_its_town_day(client, contract):
@@ -214,7 +215,7 @@ def test_hourly_csv(client, watched):
 
 
 def test_hourly_defaults_to_today(client, contract):
-    add_readings(contract.meter_id, utc(2026, 3, 9, 15), [12])  # 00:00 JST on 3/10
+    add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
     soup = page(client, f"/usage/{contract.id}")
     assert soup.find("input", id="date")["value"] == "2026-03-10"
     table = rows(soup, "table-hourly")
@@ -241,8 +242,8 @@ def test_a_bad_date_is_refused_beside_the_field(client, contract, value, message
     assert soup.find("svg", id="chart-hourly").title.get_text() == "2026/03/10 の時間ごとの使用水量"
 
 
-def test_contract_without_smart_meter_has_no_daily_or_hourly_use(client, auth, monkeypatch):
-    customer = signed_in_contract(auth, monkeypatch, NOW, smart_meter=False)
+def test_contract_without_smart_meter_has_no_daily_or_hourly_use(client, auth, clock):
+    customer = signed_in_contract(auth, clock, NOW, smart_meter=False)
     soup = page(client, f"/usage/{customer.id}")
     assert soup.find(class_="notice").get_text() == (
         "水道スマートメーターが設置されていないため、日ごと・時間ごとの使用水量は表示できません。"

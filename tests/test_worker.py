@@ -23,7 +23,8 @@ from kodaira_app.reports.send import enqueue_deliveries, sweep_deliveries
 from kodaira_app.reports.tick import run_tick
 from kodaira_app.schedule import PERIODIC_JOBS, run_periodic
 from kodaira_app.timeutil import town_tz, utcnow
-from tests.support.watch_rows import add_readings, jst, make_watch
+from tests.support.readings import add_readings
+from tests.support.watch_rows import jst, make_watch
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_redis = pytest.mark.skipif(

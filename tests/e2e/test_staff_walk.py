@@ -45,7 +45,8 @@ def watched(arrange):
     """梅さん's contract, watched from 06:00 with her son as 通知先, and that day's water."""
     from kodaira_app.extensions import db
     from tests.support.factories import make_customer
-    from tests.support.watch_rows import add_readings, make_watch
+    from tests.support.readings import add_readings
+    from tests.support.watch_rows import make_watch
 
     with arrange.app_context():
         customer = make_customer(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from kodaira_app.extensions import db
-from kodaira_app.models import Reading
 from kodaira_app.models.billing import Bill
 
 
@@ -40,35 +39,11 @@ def make_bill(
     return bill
 
 
-def add_readings(meter_id: str, first_hour: datetime, deciliters: list[int | None]) -> None:
-    """One reading per hour from first_hour (aware); None leaves the hour without data."""
-    for i, value in enumerate(deciliters):
-        if value is not None:
-            db.session.add(
-                Reading(
-                    meter_id=meter_id,
-                    hour_start=first_hour + timedelta(hours=i),
-                    deciliters=value,
-                )
-            )
-    db.session.commit()
-
-
-def freeze_now(monkeypatch, now: datetime) -> None:
-    """The pages' clock (they read kodaira_app.timeutil.utcnow)."""
-    for target in (
-        "kodaira_app.timeutil.utcnow",
-        "kodaira_app.usage.routes.utcnow",
-        "kodaira_app.billing.routes.utcnow",
-    ):
-        monkeypatch.setattr(target, lambda: now)
-
-
-def signed_in_contract(auth, monkeypatch, now: datetime, **customer):
-    """A signed-in account holding one new contract, with the pages' clock at `now`."""
+def signed_in_contract(auth, clock, now: datetime, **customer):
+    """A signed-in account holding one new contract, with the clock at `now`."""
     from tests.support.factories import link, make_customer
 
-    freeze_now(monkeypatch, now)
+    clock.freeze(now)
     account = auth.signed_in()
     contract = make_customer(**customer)
     link(account, contract)

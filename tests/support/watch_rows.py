@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from kodaira_app.extensions import db
 from kodaira_app.models import (
-    Reading,
     WatchPause,
     WatchRecipient,
     WatchRegistration,
@@ -67,21 +66,6 @@ def make_watch(
         )
     db.session.commit()
     return registration
-
-
-def add_readings(meter_id: str, first_hour: datetime, liters: list[float | None]) -> None:
-    """Hourly readings from `first_hour`; None leaves that hour missing."""
-    for i, value in enumerate(liters):
-        if value is None:
-            continue
-        db.session.merge(
-            Reading(
-                meter_id=meter_id,
-                hour_start=first_hour + timedelta(hours=i),
-                deciliters=round(value * 10),
-            )
-        )
-    db.session.commit()
 
 
 def pause(registration: WatchRegistration, start, end) -> WatchPause:
