@@ -5,8 +5,16 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 
-def page(response) -> BeautifulSoup:
+def page(response, status: int | None = 200) -> BeautifulSoup:
+    """The page as a reader sees it; `status` is the answer expected (None: any)."""
+    if status is not None:
+        assert response.status_code == status, (response.status_code, response.location)
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def get_page(client, url: str) -> BeautifulSoup:
+    """GET `url` and read it; it must answer 200."""
+    return page(client.get(url))
 
 
 def text(node) -> str:

@@ -17,10 +17,6 @@ def anonymous(app, method: str, path: str, **kwargs):
     return getattr(app.test_client(), method)(path, **kwargs)
 
 
-def page(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
 def error_beside(soup: BeautifulSoup, field_id: str) -> list[str]:
     """The error messages in the same .field as the label of `field_id`."""
     label = soup.find("label", attrs={"for": field_id})

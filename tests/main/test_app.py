@@ -1,12 +1,8 @@
 """The shell every page shares: header, navigation, headers, cookies."""
 
-from bs4 import BeautifulSoup
 
 from tests.support.accounts import make_account
-
-
-def page(response):
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+from tests.support.pages import page
 
 
 def test_public_page_shows_app_name_and_security_headers(client):

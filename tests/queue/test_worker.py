@@ -26,7 +26,7 @@ from kodaira_app.timeutil import town_tz, utcnow
 from tests.support.readings import add_readings
 from tests.support.watch_rows import jst, make_watch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 needs_redis = pytest.mark.skipif(
     os.environ.get("TEST_DB") != "postgres",
     reason="worker processes share a real Redis (the PostgreSQL + Redis pass)",

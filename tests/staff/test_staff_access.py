@@ -7,22 +7,18 @@ import time
 
 import pyotp
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import delete, func, select, update
 
 from kodaira_app.extensions import db
 from kodaira_app.models import ThrottleEvent
 from kodaira_app.models.staff import AppendOnlyError, AuditLog, StaffUser
 from kodaira_app.staff.totp import accept_code
+from tests.support.pages import page
 from tests.support.staff import STAFF_PASSWORD, current_code, make_staff, sign_in_staff
 
 # Endpoints under /staff that only admins may open.
 ADMIN_ENDPOINTS = {"staff.audit"}
 SAMPLE_ARGS = {"kind": "customers"}
-
-
-def page(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def staff_requests(app):

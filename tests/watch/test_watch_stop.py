@@ -4,7 +4,8 @@ import pytest
 
 from kodaira_app.extensions import db
 from tests.support.mailbox import html_body, text_body
-from tests.support.watch import anonymous, input_data, page, register
+from tests.support.pages import page
+from tests.support.watch import anonymous, input_data, register
 
 pytest_plugins = ["tests.support.watch_fixtures"]
 
@@ -63,8 +64,7 @@ def test_unknown_token_is_a_404_page(app):
     client = app.test_client()
     for method in (client.get, client.post):
         response = method("/stop/not-a-token")
-        assert response.status_code == 404
-        assert "このリンクは無効です" in page(response).get_text()
+        assert "このリンクは無効です" in page(response, status=404).get_text()
 
 
 def test_stopped_recipient_shows_as_stopped_and_is_not_resubscribed(

@@ -4,23 +4,17 @@ send), re-send a failed mail (and never twice by accident), head-end API tokens.
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from kodaira_app.api.tokens import verify_token
 from kodaira_app.extensions import db
 from kodaira_app.models import ApiToken, Customer, Delivery, WindowEvaluation
 from kodaira_app.models.staff import AuditLog
+from tests.support.pages import page
 from tests.support.readings import add_readings
-from tests.support.staff import make_staff, sign_in_staff
 from tests.support.watch_rows import jst, make_watch
 
 SUBJECT_USED = "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
-
-
-def page(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def audit(action: str) -> list[AuditLog]:
@@ -32,11 +26,6 @@ def audit(action: str) -> list[AuditLog]:
 def flash(client) -> str:
     """The last message flashed since the previous page."""
     return page(client.get("/staff/")).select(".flash")[-1].get_text(strip=True)
-
-
-@pytest.fixture
-def clerk(client):
-    return sign_in_staff(client, make_staff())
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
@@ -27,14 +26,9 @@ from kodaira_app.models.staff import AuditLog
 from kodaira_app.timeutil import utcnow
 from tests.support.accounts import make_account
 from tests.support.factories import link, make_customer
-from tests.support.staff import make_staff, sign_in_staff
+from tests.support.pages import page
 
 JST_OFFSET = timedelta(hours=9)
-
-
-def page(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def table_rows(soup, selector) -> list[list[str]]:
@@ -46,11 +40,6 @@ def table_rows(soup, selector) -> list[list[str]]:
 
 def last_audit() -> AuditLog:
     return db.session.scalar(select(AuditLog).order_by(AuditLog.id.desc()))
-
-
-@pytest.fixture
-def clerk(client):
-    return sign_in_staff(client, make_staff())
 
 
 def make_watch(customer, account, *, recipients=(("息子", "son@example.com", "ja"),)):

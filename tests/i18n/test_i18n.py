@@ -256,12 +256,10 @@ def test_stop_page_follows_a_language_chosen_with_the_switch(app, client):
 
 
 def test_error_pages_are_in_the_visitors_language(app, client):
-    soup = page(client.get("/no-such-page"))
+    soup = page(client.get("/no-such-page"), status=404)
     assert text(soup.h1) == "ページが見つかりません"
     client.get("/lang/en?next=/")
-    response = client.get("/no-such-page")
-    assert response.status_code == 404
-    soup = page(response)
+    soup = page(client.get("/no-such-page"), status=404)
     assert soup.html["lang"] == "en"
     assert text(soup.h1) == "Page not found"
     assert text(soup.select_one("main a")) == "Back to Home"
@@ -309,7 +307,6 @@ def csrf_on(app_config):
 def test_a_form_sent_without_its_token_gets_a_page_in_the_visitors_language(csrf_on, app, client):
     client.get("/lang/vi?next=/login")
     response = client.post("/login", data={"email": "taro@example.com", "password": "x"})
-    assert response.status_code == 400
-    soup = page(response)
+    soup = page(response, status=400)
     assert soup.html["lang"] == "vi"
     assert text(soup.h1) == "Vui lòng thử lại"

@@ -13,7 +13,8 @@ from kodaira_app.watch.pauses import is_paused, send_due_pause_notices, town_dat
 from kodaira_app.watch.windows import window_bounds
 from tests.support.accounts import make_account
 from tests.support.mailbox import text_body
-from tests.support.watch import error_beside, flashes, own_contract, page, register
+from tests.support.pages import page
+from tests.support.watch import error_beside, flashes, own_contract, register
 
 pytest_plugins = ["tests.support.watch_fixtures"]
 

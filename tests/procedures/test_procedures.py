@@ -10,7 +10,8 @@ from kodaira_app.extensions import db
 from kodaira_app.models import Account, ContractLink
 from tests.support.accounts import DEFAULT_PASSWORD, make_account
 from tests.support.mailbox import text_body
-from tests.support.watch import anonymous, error_beside, flashes, own_contract, page, register
+from tests.support.pages import page
+from tests.support.watch import anonymous, error_beside, flashes, own_contract, register
 
 pytest_plugins = ["tests.support.watch_fixtures"]
 
@@ -97,8 +98,7 @@ def test_email_change_is_confirmed_at_the_new_address(app, client, account, smtp
 
 def test_email_change_link_that_is_forged_is_refused(app):
     response = anonymous(app, "get", "/procedures/email/confirm/forged.token")
-    assert response.status_code == 404
-    assert "このリンクは無効か、有効期限が切れています" in page(response).get_text()
+    assert "このリンクは無効か、有効期限が切れています" in page(response, status=404).get_text()
 
 
 def test_email_change_to_an_address_taken_meanwhile_is_refused(

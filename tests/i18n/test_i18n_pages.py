@@ -24,6 +24,7 @@ from kodaira_app.procedures.accounts import _serializer as email_change_links
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch.pauses import send_due_pause_notices
+from tests.billing.test_billing_direct_debit import form_data as direct_debit_form
 from tests.support.accounts import DEFAULT_PASSWORD, make_account
 from tests.support.billing import make_bill
 from tests.support.factories import link, make_customer
@@ -37,7 +38,6 @@ from tests.support.mailbox import text_body
 from tests.support.readings import add_readings
 from tests.support.staff import STAFF_PASSWORD, make_staff, sign_in_staff
 from tests.support.watch import input_data, register
-from tests.test_billing_direct_debit import form_data as direct_debit_form
 
 PARENT = {
     "name": "留萌 花子",

@@ -7,7 +7,6 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from bs4 import BeautifulSoup
 
 from kodaira_app.extensions import db
 from kodaira_app.models import WatchRegistration, WatchWindow
@@ -15,6 +14,7 @@ from kodaira_app.usage import charts
 from tests.support.accounts import make_account
 from tests.support.billing import account_of, make_bill, signed_in_contract
 from tests.support.factories import link, make_customer
+from tests.support.pages import get_page
 from tests.support.readings import add_readings
 
 # 12:00 JST on 2026-03-10.
@@ -56,12 +56,6 @@ def contract(app, auth, clock):
     return customer
 
 
-def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    return BeautifulSoup(response.data, "html.parser")
-
-
 def rows(soup, table_id):
     table = soup.find("table", id=table_id)
     return [
@@ -86,12 +80,12 @@ def test_usage_redirects_to_the_first_contract(client, contract):
 
 def test_usage_without_contracts_says_so(client, auth):
     auth.signed_in()
-    soup = page(client, "/usage")
+    soup = get_page(client, "/usage")
     assert "登録されている契約はありません。" in soup.main.get_text()
 
 
 def test_period_table_shows_24_periods_with_the_year_before(client, contract):
-    soup = page(client, f"/usage/{contract.id}")
+    soup = get_page(client, f"/usage/{contract.id}")
     table = rows(soup, "table-periods")
     assert len(table) == 24
     assert table[0] == ["2026/01/01〜2026/02/28", "27 m³", "26 m³"]
@@ -104,7 +98,7 @@ def test_period_table_shows_24_periods_with_the_year_before(client, contract):
 
 
 def test_period_chart_is_an_accessible_svg_with_both_bars(client, contract):
-    soup = page(client, f"/usage/{contract.id}")
+    soup = get_page(client, f"/usage/{contract.id}")
     svg = soup.find("svg", id="chart-periods")
     assert svg["role"] == "img"
     assert svg["aria-labelledby"] == "chart-periods-title chart-periods-desc"
@@ -129,7 +123,7 @@ def test_period_csv(client, contract):
 
 def test_period_chart_in_english_formats_the_months(client, contract):
     client.set_cookie("lang", "en")
-    soup = page(client, f"/usage/{contract.id}")
+    soup = get_page(client, f"/usage/{contract.id}")
     assert rows(soup, "table-periods")[0] == ["Jan 1, 2026–Feb 28, 2026", "27 m³", "26 m³"]
 
 
@@ -141,7 +135,7 @@ def _day_readings(contract):
 
 def test_daily_use_counts_each_hour_on_its_town_day(client, contract):
     _day_readings(contract)
-    soup = page(client, f"/usage/{contract.id}")
+    soup = get_page(client, f"/usage/{contract.id}")
     table = rows(soup, "table-daily")
     assert len(table) == 30
     assert table[0] == ["2026/03/10", "データなし"]
@@ -188,7 +182,7 @@ def watched(contract):
 
 def test_hourly_use_of_a_chosen_day_with_the_watch_windows(client, watched):
     _day_readings(watched)
-    soup = page(client, f"/usage/{watched.id}?date=2026-03-08")
+    soup = get_page(client, f"/usage/{watched.id}?date=2026-03-08")
     table = rows(soup, "table-hourly")
     assert len(table) == 24
     assert table[0] == ["00:00〜01:00", "0.7 L", "見守り"]
@@ -216,7 +210,7 @@ def test_hourly_csv(client, watched):
 
 def test_hourly_defaults_to_today(client, contract):
     add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
-    soup = page(client, f"/usage/{contract.id}")
+    soup = get_page(client, f"/usage/{contract.id}")
     assert soup.find("input", id="date")["value"] == "2026-03-10"
     table = rows(soup, "table-hourly")
     assert table[0] == ["00:00〜01:00", "1.2 L", ""]
@@ -234,7 +228,7 @@ def test_hourly_defaults_to_today(client, contract):
      ("2026-03-11", "未来の日付は指定できません。")],
 )
 def test_a_bad_date_is_refused_beside_the_field(client, contract, value, message):
-    soup = page(client, f"/usage/{contract.id}?date={value}")
+    soup = get_page(client, f"/usage/{contract.id}?date={value}")
     errors = soup.find(id="date-error")
     assert [li.get_text() for li in errors.find_all("li")] == [message]
     assert errors.find_parent(class_="field").label.get_text() == "日付"
@@ -244,7 +238,7 @@ def test_a_bad_date_is_refused_beside_the_field(client, contract, value, message
 
 def test_contract_without_smart_meter_has_no_daily_or_hourly_use(client, auth, clock):
     customer = signed_in_contract(auth, clock, NOW, smart_meter=False)
-    soup = page(client, f"/usage/{customer.id}")
+    soup = get_page(client, f"/usage/{customer.id}")
     assert soup.find(class_="notice").get_text() == (
         "水道スマートメーターが設置されていないため、日ごと・時間ごとの使用水量は表示できません。"
     )
@@ -268,7 +262,7 @@ def test_usage_needs_login(client):
 def test_several_contracts_can_be_switched(client, contract):
     second = make_customer()
     link(account_of(contract), second)
-    soup = page(client, f"/usage/{second.id}")
+    soup = get_page(client, f"/usage/{second.id}")
     links = soup.find("ul", class_="contract-switch").find_all("a")
     assert [a.get_text(" ", strip=True).split()[0] for a in links] == [
         contract.display_number, second.display_number]

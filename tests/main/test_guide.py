@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.e2e import screens
+from tests.support.pages import get_page
 
 NOTES = (
     "生命を保証するものではない",
@@ -16,12 +17,6 @@ NOTES = (
     "電波状況によってはご利用できない",
     "本サービスのご利用料金自体は無料",
 )
-
-
-def page(client, path: str) -> BeautifulSoup:
-    response = client.get(path)
-    assert response.status_code == 200
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def section(soup: BeautifulSoup, heading: str):
@@ -40,7 +35,7 @@ def steps(soup: BeautifulSoup, heading: str) -> list[str]:
 
 @pytest.mark.parametrize("path", ["/about", "/guide"])
 def test_service_text_and_the_notes_without_login(client, path):
-    soup = page(client, path)
+    soup = get_page(client, path)
     text = soup.main.get_text()
     assert "事前に指定した時間帯の水道の使用水量を監視し" in text
     assert "水の使用量がゼロの場合でもメールは送信されます" in text
@@ -53,13 +48,13 @@ def test_service_text_and_the_notes_without_login(client, path):
 
 
 def test_about_leads_to_the_guide(client):
-    soup = page(client, "/about")
+    soup = get_page(client, "/about")
     link = soup.main.find("a", string=re.compile("画面つきのご案内"))
     assert link["href"] == "/guide"
 
 
 def test_timeline_picture_shows_the_window_and_the_mail_half_an_hour_later(client):
-    soup = page(client, "/guide")
+    soup = get_page(client, "/guide")
     svg = section(soup, "見守りサービスの仕組み").find("svg")
     assert svg["role"] == "img"
     name = " ".join(soup.find(id=i).get_text() for i in svg["aria-labelledby"].split())
@@ -79,7 +74,7 @@ def test_timeline_follows_the_window_setting(app_config):
 
     app_config["WATCH_WINDOW_HOURS"] = 2
     client = create_app(app_config).test_client()
-    soup = page(client, "/guide")
+    soup = get_page(client, "/guide")
     svg_labels = [t.get_text() for t in soup.find("svg").find_all("text")]
     assert "1. 06:00〜08:00" in svg_labels
     assert "08:30 メール送信" in svg_labels
@@ -89,7 +84,7 @@ def test_timeline_follows_the_window_setting(app_config):
 
 
 def test_both_patterns_and_cancelling_step_by_step(client):
-    soup = page(client, "/guide")
+    soup = get_page(client, "/guide")
     pattern_1 = steps(soup, "見守りサービスの登録方法（パターン1の場合）")
     marks = [s.split()[0] for s in pattern_1 if not s.startswith("•")]
     assert marks == list("①②③④⑤⑥⑦")
@@ -119,7 +114,7 @@ def png_size(path) -> tuple[int, int]:
 
 
 def test_every_screenshot_of_the_guide_is_there_at_phone_size(client):
-    soup = page(client, "/guide")
+    soup = get_page(client, "/guide")
     images = soup.select("figure.screen img")
     names = [re.search(r"/static/guide/(.+)\.png$", img["src"]).group(1) for img in images]
     assert sorted(names) == sorted(screens.GUIDE_SHOTS)
@@ -133,7 +128,7 @@ def test_every_screenshot_of_the_guide_is_there_at_phone_size(client):
 
 
 def test_sample_mails_are_rendered_from_the_report_templates(client):
-    soup = page(client, "/guide")
+    soup = get_page(client, "/guide")
     used = section(soup, "水道の使用がある場合")
     assert used.dd.get_text() == "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
     body = used.find("pre").get_text()

@@ -7,7 +7,8 @@ from kodaira_app.extensions import db
 from kodaira_app.models import WatchRecipient, WatchRegistration, WatchWindow
 from tests.support.accounts import make_account
 from tests.support.mailbox import text_body
-from tests.support.watch import error_beside, flashes, input_data, own_contract, page, register
+from tests.support.pages import page
+from tests.support.watch import error_beside, flashes, input_data, own_contract, register
 
 pytest_plugins = ["tests.support.watch_fixtures"]
 
