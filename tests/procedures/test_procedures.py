@@ -13,8 +13,6 @@ from tests.support.mailbox import text_body
 from tests.support.pages import page
 from tests.support.watch import anonymous, error_beside, flashes, own_contract, register
 
-pytest_plugins = ["tests.support.watch_fixtures"]
-
 NEW_PASSWORD = "a new password 2026"
 
 

@@ -10,8 +10,6 @@ from tests.support.mailbox import text_body
 from tests.support.pages import page
 from tests.support.watch import error_beside, flashes, input_data, own_contract, register
 
-pytest_plugins = ["tests.support.watch_fixtures"]
-
 HELP_LINES = [
     "見守り開始時刻から6時間の間で見守りを行います。",
     "見守り開始時刻は1時間単位で、1日につき最大2回指定することができます。",

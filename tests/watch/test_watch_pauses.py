@@ -16,8 +16,6 @@ from tests.support.mailbox import text_body
 from tests.support.pages import page
 from tests.support.watch import error_beside, flashes, own_contract, register
 
-pytest_plugins = ["tests.support.watch_fixtures"]
-
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 

@@ -7,8 +7,6 @@ from tests.support.mailbox import html_body, text_body
 from tests.support.pages import page
 from tests.support.watch import anonymous, input_data, register
 
-pytest_plugins = ["tests.support.watch_fixtures"]
-
 
 @pytest.fixture
 def app_config(app_config):

@@ -1,4 +1,4 @@
-"""Fixtures of the 見守り tests (`pytest_plugins = ["tests.support.watch_fixtures"]`)."""
+"""Fixtures of the 見守り tests: a signed-in account, its own contract, a registration."""
 
 import pytest
 

@@ -1,0 +1,3 @@
+"""The procedures (各種お手続き) act on a watched contract: the 見守り fixtures."""
+
+from tests.watch.conftest import account, contract, registration  # noqa: F401
