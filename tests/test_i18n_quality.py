@@ -19,7 +19,12 @@ from bs4 import BeautifulSoup
 from kodaira_app.mailer.outbox import render_mail
 from kodaira_app.reports.content import Renderer
 from kodaira_app.staff import totp
+from tests.support.accounts import make_account
+from tests.support.factories import link, make_customer
 from tests.support.i18n import TARGET_LOCALES, TRANSLATIONS
+from tests.support.pages import page
+from tests.support.pages import text as shown
+from tests.support.watch import input_data
 from tests.test_i18n_pages import MAIL_KINDS, mail_context, report_facts
 
 TEMPLATES = TRANSLATIONS.parent / "templates"
@@ -289,3 +294,71 @@ def test_mails_carry_no_japanese_punctuation(app, locale):
         for part, text in parts:
             found += [f"{kind} {line}" for line in punctuation_in(locale, part, text)]
     assert not found, f"Japanese punctuation in {locale} mails:" + report(found)
+
+
+# --- Japan time and the labels on the screens ---------------------------------------
+
+ALL_LOCALES = ["ja", *TARGET_LOCALES]
+
+
+def glossary_term(japanese: str, locale: str) -> str:
+    if locale == "ja":
+        return japanese
+    return next(t for t in glossary_terms() if t.japanese == japanese).translations[locale]
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_the_watch_screens_say_the_hours_are_japan_time(app, auth, client, locale):
+    """A son abroad picking 06:00 reads that it is 06:00 in Japan, on input and review."""
+    japan_time = glossary_term("日本時間", locale)
+    customer = make_customer()
+    link(auth.signed_in(), customer)
+    client.set_cookie("lang", locale)
+    note = page(client.get(f"/watch/{customer.id}/edit")).select_one(".watch-hours .time-zone-note")
+    assert japan_time.casefold() in shown(note).casefold()
+    client.post(f"/watch/{customer.id}/edit", data=input_data(hours=("6", "")))
+    soup = page(client.get(f"/watch/{customer.id}/confirm"))
+    assert [shown(d) for d in soup.select(".watch-hour")] == ["1. 06:00"]
+    assert japan_time.casefold() in shown(soup.select_one(".time-zone-note")).casefold()
+    client.post(f"/watch/{customer.id}/confirm")
+    soup = page(client.get(f"/watch/{customer.id}/pause"))
+    assert japan_time.casefold() in shown(soup.select_one(".time-zone-note")).casefold()
+    soup = page(client.get("/"))
+    assert japan_time.casefold() in shown(soup.select_one(".watch-windows")).casefold()
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_the_login_lockout_names_a_japan_time(client, locale):
+    make_account()
+    client.set_cookie("lang", locale)
+    for _ in range(6):
+        response = client.post("/login", data={"email": "taro@example.com", "password": "x"})
+    message = shown(page(response).select_one(".form-errors"))
+    assert re.search(r"\d\d:\d\d", message)
+    assert glossary_term("日本時間", locale).casefold() in message.casefold()
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+def test_the_guide_quotes_the_menu_label_its_reader_sees(auth, client, locale):
+    """Both patterns send the reader to the 見守り登録 item of 各種お手続き, as labelled."""
+    auth.signed_in()
+    client.set_cookie("lang", locale)
+    menu = page(client.get("/procedures")).select_one("ul.menu a[href='/watch']")
+    label = shown(menu)
+    assert label == glossary_term("見守り登録", locale)
+    guide = page(client.get("/guide"))
+    for pattern, mark in (("pattern-1", "②"), ("pattern-2", "⑦")):
+        section = guide.find(id=pattern).find_parent("section")
+        [step] = [
+            li
+            for li in section.select(".guide-steps > li")
+            if shown(li.select_one(".step-mark")) == mark
+        ]
+        assert label in shown(step.p), f"{pattern} {mark}: {shown(step.p)}"
+
+
+@pytest.mark.parametrize("locale", TARGET_LOCALES)
+def test_the_consent_line_reads_as_a_condition(locale):
+    """「申込者が契約者ご本人ではありません。」 introduces the question after it."""
+    line = dict(entries(locale))["申込者が契約者ご本人ではありません。"]
+    assert line.endswith((":", "："))
