@@ -97,7 +97,8 @@ def login():
         if until:
             form.form_errors.append(
                 _("ログインの失敗が続いたため、しばらくログインできません。"
-                  "%(time)s以降にもう一度お試しください。", time=format_time(until, "HH:mm"))
+                  "日本時間%(time)s以降にもう一度お試しください。",
+                  time=format_time(until, "HH:mm"))
             )
         elif account is None:
             record(checks)

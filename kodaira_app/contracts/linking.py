@@ -54,7 +54,7 @@ def find_claimable(account: Account, number: str, kana: str) -> Customer:
     if until is not None:
         raise LinkRefused(
             _("入力の誤りが続いたため、契約の追加を一時的に停止しています。"
-              "%(time)s以降にもう一度お試しください。", time=format_time(until, "HH:mm"))
+              "日本時間%(time)s以降にもう一度お試しください。", time=format_time(until, "HH:mm"))
         )
     customer = db.session.scalar(select(Customer).where(Customer.customer_number == number))
     if customer is None or kana_key(customer.name_kana) != kana_key(kana):

@@ -9,7 +9,7 @@ import segno
 
 from kodaira_app.models.staff import StaffUser
 
-ISSUER = "小平町水道アプリ 職員"
+ISSUER = "Obira Town Water App (staff)"
 
 
 def new_secret() -> str:

@@ -183,7 +183,7 @@ def test_signup_mail_is_in_the_language_of_the_page(app, client, smtp, run_jobs)
     )
     run_jobs()
     [message] = smtp.messages
-    assert message["Subject"].strip() == "[Kodaira Town Water App] Confirm your email address"
+    assert message["Subject"].strip() == "[Obira Town Water App] Confirm your email address"
     assert "Please open the following link to confirm your email address." in text_body(message)
 
 
@@ -194,7 +194,7 @@ def test_reset_mail_follows_the_account_not_the_browser(app, client, smtp, run_j
     client.post("/reset", data={"email": account.email}, headers={"Accept-Language": "en"})
     run_jobs()
     [message] = smtp.messages
-    assert message["Subject"] == "[Ứng dụng Cấp nước Thị trấn Kodaira] Đặt lại mật khẩu"
+    assert message["Subject"] == "[Ứng dụng Cấp nước Thị trấn Obira] Đặt lại mật khẩu"
 
 
 def test_watch_recipient_language_is_chosen_on_the_input_screen(app, auth, client, smtp, run_jobs):
@@ -217,7 +217,7 @@ def test_watch_recipient_language_is_chosen_on_the_input_screen(app, auth, clien
     run_jobs()
     [message] = smtp.messages
     assert message["Subject"].strip() == (
-        "[Kodaira Town Water App] You have been added as a recipient of watch emails"
+        "[Obira Town Water App] You have been added as a notification recipient of watch emails"
     )
     body = text_body(message)
     assert body.startswith("Dear 息子,")
@@ -283,7 +283,7 @@ def test_email_change_mails_follow_the_account_language(app, auth, client, smtp,
     [message] = smtp.messages
     assert message["To"] == "new@example.com"
     assert message["Subject"].strip() == (
-        "[Ứng dụng Cấp nước Thị trấn Kodaira] Xác nhận thay đổi địa chỉ email"
+        "[Ứng dụng Cấp nước Thị trấn Obira] Xác nhận thay đổi địa chỉ email"
     )
     db.session.refresh(account)
     assert account.locale == "vi"

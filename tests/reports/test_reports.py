@@ -326,7 +326,7 @@ def test_each_recipient_gets_own_mail_in_own_language(app, smtp, run_jobs):
     message = only_mail(smtp, "ken@example.com")
     # Babel formats the date and the number for English readers.
     assert "Nov 25 06:00–12:00" in message["Subject"]
-    assert "1,234.5L" in message["Subject"]
+    assert "1,234.5 L" in message["Subject"]
 
 
 def test_tick_needs_an_aware_time(app):
