@@ -19,13 +19,13 @@ from bs4 import BeautifulSoup
 from kodaira_app.mailer.outbox import render_mail
 from kodaira_app.reports.content import Renderer
 from kodaira_app.staff import totp
+from tests.i18n.test_i18n_pages import MAIL_KINDS, mail_context, report_facts
 from tests.support.accounts import make_account
 from tests.support.factories import link, make_customer
 from tests.support.i18n import TARGET_LOCALES, TRANSLATIONS
 from tests.support.pages import page
 from tests.support.pages import text as shown
 from tests.support.watch import input_data
-from tests.test_i18n_pages import MAIL_KINDS, mail_context, report_facts
 
 TEMPLATES = TRANSLATIONS.parent / "templates"
 GLOSSARY = TRANSLATIONS / "GLOSSARY.md"
