@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, OutboxMail, WindowEvaluation
-from kodaira_app.reports.tick import run_tick
 from tests.support.mailbox import html_body, text_body
+from tests.support.ticks import run_tick
 from tests.support.watch_rows import add_readings, jst, make_watch, pause
 
 
