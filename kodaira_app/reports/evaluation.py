@@ -56,6 +56,8 @@ def slot_evaluator() -> SlotEvaluator:
 
 
 class SlotEvaluator:
+    """The evaluation of one slot; what differs between databases is `write`."""
+
     def evaluate(
         self, end: datetime, mode: str, now: datetime, widths: list[int]
     ) -> SlotResult | None:
@@ -83,6 +85,8 @@ class SlotEvaluator:
 
 
 class SqliteEvaluator(SlotEvaluator):
+    """Development and tests: the evaluations of each width, then all the deliveries."""
+
     def write(self, result: SlotResult, params: list[dict], written: list) -> int:
         insert = sql(INSERT_EVALUATIONS.format(select=candidates_sql(result.mode)))
         for width_params in params:
@@ -100,6 +104,8 @@ class SqliteEvaluator(SlotEvaluator):
 
 
 class PostgresEvaluator(SlotEvaluator):
+    """Production: each width's evaluations and deliveries in one statement, one row back."""
+
     def write(self, result: SlotResult, params: list[dict], written: list) -> int:
         # One big aggregate: JIT compilation costs more than it saves here, and the
         # grouping of 100,000 windows should stay in memory.
