@@ -69,7 +69,7 @@ class WindowEvaluation(db.Model):
     # The median of the same window over the previous 14 days (NULL: no history).
     usual_deciliters: Mapped[int | None] = mapped_column()
     # Set by the tick: the usual use is still to be computed, by the first send of a mail
-    # about this window (tick.fill_usual_use), not in the tick's own transaction.
+    # about this window (reports/usual.fill_usual_use), not in the tick's own transaction.
     usual_pending: Mapped[bool] = mapped_column(default=False)
     late: Mapped[bool] = mapped_column(default=False)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

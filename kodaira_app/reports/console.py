@@ -10,8 +10,9 @@ from sqlalchemy import select
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer, Delivery, WatchRecipient, WatchRegistration
 from kodaira_app.reports.content import Renderer, ReportFacts
+from kodaira_app.reports.evaluation import missing_hours
 from kodaira_app.reports.send import enqueue_deliveries
-from kodaira_app.reports.tick import missing_hours, run_tick
+from kodaira_app.reports.tick import run_tick
 
 
 @dataclass

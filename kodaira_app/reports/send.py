@@ -32,7 +32,7 @@ from kodaira_app.models import (
     WindowEvaluation,
 )
 from kodaira_app.reports.content import Renderer, ReportFacts
-from kodaira_app.reports.tick import fill_usual_use
+from kodaira_app.reports.usual import fill_usual_use
 from kodaira_app.timeutil import utcnow
 from kodaira_app.worker_app import app_context
 

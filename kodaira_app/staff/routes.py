@@ -32,6 +32,7 @@ from kodaira_app.models import Customer, Delivery, OutboxMail
 from kodaira_app.models.staff import AuditLog, StaffUser
 from kodaira_app.reports.console import preview
 from kodaira_app.reports.console import resend as resend_delivery
+from kodaira_app.reports.send import enqueue_deliveries
 from kodaira_app.reports.tick import run_tick
 from kodaira_app.staff import access, labels
 from kodaira_app.staff.access import admin_required, current_staff, staff_required
@@ -489,6 +490,7 @@ def tick_run():
         return redirect(url_for("staff.tick"))
     moment = tick_moment(form)
     result = run_tick(moment)
+    enqueue_deliveries(result.delivery_ids)
     row = audit_commit("tick_run", None, None, **tick_summary(result))
     return redirect(url_for("staff.tick_result", audit_id=row.id))
 

@@ -11,10 +11,10 @@ from sqlalchemy import delete, select, update
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, OutboxMail, ReportSlot, WindowEvaluation
 from kodaira_app.reports.send import claim, enqueue_deliveries, send_deliveries, sweep_deliveries
-from kodaira_app.reports.tick import run_tick
 from kodaira_app.timeutil import utcnow
 from tests.support.jobs import run_jobs as burst_worker
 from tests.support.readings import add_readings
+from tests.support.ticks import run_tick
 from tests.support.watch_rows import jst, make_watch
 
 RECIPIENTS = (("息子", "son@example.com"), ("娘", "daughter@example.com"))

@@ -20,10 +20,10 @@ from kodaira_app.extensions import db
 from kodaira_app.jobs import QUEUES, get_queue, start_embedded_worker
 from kodaira_app.models import Customer, Delivery
 from kodaira_app.reports.send import enqueue_deliveries, sweep_deliveries
-from kodaira_app.reports.tick import run_tick
 from kodaira_app.schedule import PERIODIC_JOBS, run_periodic
 from kodaira_app.timeutil import town_tz, utcnow
 from tests.support.readings import add_readings
+from tests.support.ticks import run_tick
 from tests.support.watch_rows import jst, make_watch
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, OutboxMail, WindowEvaluation
-from kodaira_app.reports.tick import run_tick
 from tests.support.mailbox import html_body, text_body
 from tests.support.readings import add_readings
+from tests.support.ticks import run_tick
 from tests.support.watch_rows import jst, make_watch, pause
 
 
@@ -354,3 +354,30 @@ def test_two_windows_a_day_make_two_mails_per_recipient(app, smtp, run_jobs):
         ("son@example.com", "【見守り】11月25日 06:00〜12:00 水道の使用がありました（6.0L）"),
         ("son@example.com", "【見守り】11月25日 18:00〜24:00 水道の使用がありました（12.0L）"),
     ]
+
+
+def test_tick_alone_enqueues_nothing_its_job_enqueues_the_sends(app, smtp, run_jobs, monkeypatch):
+    from kodaira_app.jobs import QUEUES, get_queue
+    from kodaira_app.reports import jobs, tick
+
+    def queued() -> int:
+        return sum(get_queue(name, app).count for name in QUEUES)
+
+    reg = make_watch()
+    add_readings(meter_of(reg), jst(2026, 11, 25, 6), [1] * 6)
+    add_readings(meter_of(reg), jst(2026, 11, 26, 6), [2] * 6)
+    [written] = tick.run_tick(jst(2026, 11, 25, 12, 30)).delivery_ids
+    assert queued() == 0
+    run_jobs()
+    assert smtp.messages == []
+    assert db.session.get(Delivery, written).status == "pending"  # left for the sweeper
+
+    # The periodic job runs the tick and enqueues the sends of what it wrote.
+    monkeypatch.setattr("kodaira_app.reports.jobs.utcnow", lambda: jst(2026, 11, 26, 12, 30))
+    assert jobs.tick()["deliveries"] == 1
+    assert queued() == 1
+    run_jobs()
+    [message] = smtp.messages
+    assert message["Subject"] == "【見守り】11月26日 06:00〜12:00 水道の使用がありました（12.0L）"
+    db.session.expire_all()
+    assert db.session.get(Delivery, written).status == "pending"

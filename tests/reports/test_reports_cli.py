@@ -63,7 +63,7 @@ def test_reports_run_needs_an_offset(app, runner):
 
 def test_deliveries_lists_status_attempts_and_filter(app, runner, smtp, run_jobs):
     watch_with_use(recipients=(("息子", "son@example.com"), ("娘", "daughter@example.com")))
-    from kodaira_app.reports.tick import run_tick
+    from tests.support.ticks import run_tick
 
     run_tick(jst(2026, 11, 25, 12, 30))
     out = runner.invoke(args=["reports", "deliveries"]).output.splitlines()
@@ -95,7 +95,7 @@ def test_preview_lists_windows_recipients_and_what_each_mail_says(app, smtp):
 
 def test_resend_semantics(app, smtp, run_jobs):
     watch_with_use()
-    from kodaira_app.reports.tick import run_tick
+    from tests.support.ticks import run_tick
 
     [delivery_id] = run_tick(jst(2026, 11, 25, 12, 30)).delivery_ids
     assert resend(delivery_id) == "in progress"
@@ -116,7 +116,7 @@ def test_resend_semantics(app, smtp, run_jobs):
 def test_resend_of_paused_window_only_when_deliberate(app, smtp, run_jobs):
     from datetime import date
 
-    from kodaira_app.reports.tick import run_tick
+    from tests.support.ticks import run_tick
     from tests.support.watch_rows import pause
 
     reg = watch_with_use()
@@ -134,8 +134,8 @@ def test_resend_of_paused_window_only_when_deliberate(app, smtp, run_jobs):
 
 
 def test_preview_of_a_partial_window_names_the_missing_hours_like_the_mail(app, smtp, run_jobs):
-    from kodaira_app.reports.tick import run_tick
     from tests.support.mailbox import text_body
+    from tests.support.ticks import run_tick
 
     watch_with_use(liters=(2.0, 3.5, 0, 4.0))  # 06:00–10:00 arrived, 10:00 and 11:00 not
     [shown] = preview(jst(2026, 11, 25, 12, 30))

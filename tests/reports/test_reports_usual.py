@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer, WindowEvaluation
-from kodaira_app.reports.tick import run_tick
 from tests.support.mailbox import text_body
 from tests.support.readings import add_readings
+from tests.support.ticks import run_tick
 from tests.support.watch_rows import jst, make_watch
 
 # Window totals in decilitres of the 14 days before the 25th (the 11th to the 24th): the
