@@ -1,33 +1,27 @@
 """E-mail addresses on staff pages: masked, unless an admin revealed them on this page.
 
-A reveal is a POST (audited by the view) that renders the page once with the addresses in
-full; nothing is remembered, so the next page masks them again.
+A reveal is a POST (audited by its view) that renders the page once with
+`emails_revealed=True`; nothing is remembered, so the next page masks them again.
 """
 
 from __future__ import annotations
 
-from flask import g
+from jinja2 import pass_context
 
 from kodaira_app.staff.queries import mask_email
 
 
-def reveal_emails() -> None:
-    g.staff_emails_revealed = True
-
-
-def emails_revealed() -> bool:
-    return bool(g.get("staff_emails_revealed"))
-
-
-def shown_email(address: str | None) -> str:
+@pass_context
+def shown_email(context, address: str | None) -> str:
     """The address as this page may show it."""
     if not address:
         return ""
-    return address if emails_revealed() else mask_email(address)
+    return address if context.get("emails_revealed") else mask_email(address)
 
 
-def shown_value(value):
+@pass_context
+def shown_value(context, value):
     """An audit detail value: an e-mail address in it is masked like everywhere else."""
     if isinstance(value, str) and "@" in value:
-        return shown_email(value)
+        return shown_email(context, value)
     return value

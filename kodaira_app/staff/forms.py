@@ -36,6 +36,7 @@ REQUIRED = _l("入力してください。")
 BAD_DATE = _l("日付は 2026-11-25 のように、年-月-日で入力してください。")
 BAD_TIME = _l("時刻は 12:30 のように、時:分で入力してください。")
 BAD_CHOICE = _l("一覧から選んでください。")
+TOO_LONG = _l("100文字以内で入力してください。")
 BAD_CUSTOMER = _l("お客様の指定が正しくありません。絞り込みを解除してやり直してください。")
 
 
@@ -81,7 +82,7 @@ class SearchForm(FlaskForm):
 
     q = StringField(
         _l("お客様番号・カナ・氏名・住所・メーターID"),
-        validators=[DataRequired(REQUIRED), Length(max=100)],
+        validators=[DataRequired(REQUIRED), Length(max=100, message=TOO_LONG)],
     )
 
 
@@ -110,7 +111,9 @@ class OutboxFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter
 
-    to = StringField(_l("宛先で絞り込む"), validators=[Optional(), Length(max=254)])
+    to = StringField(
+        _l("宛先で絞り込む"), validators=[Optional(), Length(max=100, message=TOO_LONG)]
+    )
 
 
 class AuditFilterForm(FlaskForm):
@@ -156,7 +159,9 @@ class UploadForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("名前（用途）"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    name = StringField(
+        _l("名前（用途）"), validators=[DataRequired(REQUIRED), Length(max=100, message=TOO_LONG)]
+    )
 
 
 class DirectDebitForm(FlaskForm):

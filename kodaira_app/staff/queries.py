@@ -125,10 +125,6 @@ class ContractOverview:
     deliveries: list[Delivery]
     readings: list[Reading] = field(default_factory=list)
 
-    @property
-    def masked_email(self) -> str | None:
-        return mask_email(self.account.email) if self.account else None
-
 
 def contract_overview(customer: Customer) -> ContractOverview:
     link = customer.link

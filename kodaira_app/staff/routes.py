@@ -35,7 +35,7 @@ from kodaira_app.staff import access, labels
 from kodaira_app.staff.access import current_staff, staff_required
 from kodaira_app.staff.audit import ACTIONS, audit_commit, record
 from kodaira_app.staff.console import BLUEPRINTS
-from kodaira_app.staff.emails import emails_revealed, shown_email, shown_value
+from kodaira_app.staff.emails import shown_email, shown_value
 from kodaira_app.staff.forms import ActionForm, CodeForm, LoginForm
 from kodaira_app.staff.totp import accept_code, qr_data_uri
 from kodaira_app.timeutil import utcnow
@@ -94,7 +94,6 @@ def console_context():
         "menu": [(e, label) for e, label in MENU if access.can(access.action_of(e))],
         "shown_email": shown_email,
         "shown_value": shown_value,
-        "emails_revealed": emails_revealed(),
     }
 
 

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, render_template
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer
 from kodaira_app.staff.audit import audit_commit
-from kodaira_app.staff.emails import reveal_emails
 from kodaira_app.staff.forms import ActionForm
 from kodaira_app.staff.queries import contract_overview, delivery_context
 
@@ -28,15 +27,15 @@ def reveal(customer_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     audit_commit("reveal_email", "customer", customer.id, customer_number=customer.customer_number)
-    reveal_emails()
-    return _page(customer)
+    return _page(customer, revealed=True)
 
 
-def _page(customer: Customer):
+def _page(customer: Customer, revealed: bool = False):
     overview = contract_overview(customer)
     return render_template(
         "staff/contract.html",
         o=overview,
         delivery_info=delivery_context(overview.deliveries),
         reveal_form=ActionForm(),
+        emails_revealed=revealed,
     )

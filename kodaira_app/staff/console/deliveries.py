@@ -10,7 +10,6 @@ from kodaira_app.extensions import db
 from kodaira_app.models import Delivery
 from kodaira_app.reports.console import resend as resend_delivery
 from kodaira_app.staff.audit import audit_commit
-from kodaira_app.staff.emails import reveal_emails
 from kodaira_app.staff.forms import ActionForm, DeliveryFilterForm, ResendForm
 from kodaira_app.staff.queries import (
     customer_id_by_number,
@@ -43,7 +42,7 @@ def index():
 
 @bp.get("/<int:delivery_id>")
 def show(delivery_id: int):
-    return _page(delivery_id, "view_customer")
+    return _page(delivery_id, "view_customer", revealed=False)
 
 
 @bp.post("/<int:delivery_id>/reveal")
@@ -51,11 +50,10 @@ def reveal(delivery_id: int):
     """The page once more with the recipient's address in full (admins; audited)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    reveal_emails()
-    return _page(delivery_id, "reveal_email")
+    return _page(delivery_id, "reveal_email", revealed=True)
 
 
-def _page(delivery_id: int, action: str):
+def _page(delivery_id: int, action: str, revealed: bool):
     row = db.get_or_404(Delivery, delivery_id)
     info = delivery_context([row])
     customer = info["customers"].get(row.evaluation.registration_id)
@@ -68,6 +66,7 @@ def _page(delivery_id: int, action: str):
         outbox=delivery_outbox(row),
         form=ResendForm(),
         reveal_form=ActionForm(),
+        emails_revealed=revealed,
     )
 
 

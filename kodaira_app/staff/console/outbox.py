@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, render_template, request
 from kodaira_app.extensions import db
 from kodaira_app.models import OutboxMail
 from kodaira_app.staff.audit import audit_commit
-from kodaira_app.staff.emails import reveal_emails
 from kodaira_app.staff.forms import ActionForm, OutboxFilterForm
 from kodaira_app.staff.queries import outbox_mails
 
@@ -46,12 +45,13 @@ def reveal(mail_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     audit_commit("reveal_email", "outbox_mail", mail.id, to=mail.to_addr)
-    reveal_emails()
-    return _page(mail)
+    return _page(mail, revealed=True)
 
 
-def _page(mail: OutboxMail):
-    return render_template("staff/outbox_mail.html", mail=mail, reveal_form=ActionForm())
+def _page(mail: OutboxMail, revealed: bool = False):
+    return render_template(
+        "staff/outbox_mail.html", mail=mail, reveal_form=ActionForm(), emails_revealed=revealed
+    )
 
 
 @bp.get("/<int:mail_id>/html")
