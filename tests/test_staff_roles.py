@@ -142,6 +142,7 @@ def test_plain_staff_cannot_open_an_admins_customer_upload_result(client, clerk)
     assert page(client.get(location)).select_one("dd.error-count") is not None
     sign_in_staff(client, clerk)
     assert refused(client.get(location))
+    assert [row["endpoint"] for row in forbidden_rows()] == ["uploads.result"]
 
 
 @pytest.fixture

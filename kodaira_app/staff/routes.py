@@ -69,13 +69,15 @@ def gate():
     if current_staff() is None:
         abort(404)
     if not access.can(action):
-        audit_commit("forbidden", None, None, endpoint=action, method=request.method)
         abort(403)
     return None
 
 
 @bp.errorhandler(403)
 def forbidden(error):
+    """Whatever refused it (the gate, or access.require in a view): recorded, and said."""
+    endpoint = access.action_of(request.endpoint)
+    audit_commit("forbidden", None, None, endpoint=endpoint, method=request.method)
     return render_template("staff/forbidden.html"), 403
 
 
