@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from kodaira_app.extensions import db
 from kodaira_app.models.staff import AuditLog, StaffUser
+from kodaira_app.staff.access import current_staff
 
 # What each action is called on the audit page.
 ACTIONS = {
@@ -35,6 +36,10 @@ ACTIONS = {
     "view_direct_debit": _l("口座振替申込の閲覧"),
     "direct_debit_processed": _l("口座振替申込の処理"),
     "view_audit": _l("監査ログの閲覧"),
+    "view_mail_html": _l("送信メールのHTMLの閲覧"),
+    "view_tokens": _l("APIトークン一覧の閲覧"),
+    "reveal_email": _l("メールアドレスの表示"),
+    "forbidden": _l("権限のない操作の試み"),
 }
 
 
@@ -56,4 +61,11 @@ def record(
         ip=request.remote_addr if has_request_context() else None,
     )
     db.session.add(row)
+    return row
+
+
+def audit_commit(action: str, target_type=None, target_id=None, **detail: Any) -> AuditLog:
+    """Record what the signed-in staff member did or saw, and commit it with the change."""
+    row = record(current_staff(), action, target_type, target_id, **detail)
+    db.session.commit()
     return row

@@ -1,4 +1,6 @@
-"""Forms of the staff console."""
+"""Forms of the staff console. The GET filters are forms too (no CSRF: they change
+nothing), so a bad value is refused beside its field, in the clerk's language, and the
+page shows what was typed."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     PasswordField,
     SelectField,
     StringField,
@@ -25,10 +28,30 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from kodaira_app.staff.labels import DIRECT_DEBIT_STATUS
-from kodaira_app.staff.queries import customer_number_digits
+from kodaira_app.staff.audit import ACTIONS
+from kodaira_app.staff.labels import DELIVERY_FILTER, DIRECT_DEBIT_STATUS
+from kodaira_app.staff.queries import DELIVERY_FILTERS, customer_number_digits
 
 REQUIRED = _l("入力してください。")
+BAD_DATE = _l("日付は 2026-11-25 のように、年-月-日で入力してください。")
+BAD_TIME = _l("時刻は 12:30 のように、時:分で入力してください。")
+BAD_CHOICE = _l("一覧から選んでください。")
+TOO_LONG = _l("100文字以内で入力してください。")
+BAD_CUSTOMER = _l("お客様の指定が正しくありません。絞り込みを外してやり直してください。")
+
+
+# WTForms' own messages for a value it cannot read are English whatever the page's
+# language: the console's fields say it in its own words.
+def town_date(label, validators) -> DateField:
+    return DateField(label, validators=validators, invalid_value_message=BAD_DATE)
+
+
+def town_time(label, validators) -> TimeField:
+    return TimeField(label, validators=validators, invalid_value_message=BAD_TIME)
+
+
+def choice(label, choices, **kwargs) -> SelectField:
+    return SelectField(label, choices=choices, invalid_choice_message=BAD_CHOICE, **kwargs)
 
 
 class LoginForm(FlaskForm):
@@ -59,7 +82,7 @@ class SearchForm(FlaskForm):
 
     q = StringField(
         _l("お客様番号・カナ・氏名・住所・メーターID"),
-        validators=[DataRequired(REQUIRED), Length(max=100)],
+        validators=[DataRequired(REQUIRED), Length(max=100, message=TOO_LONG)],
     )
 
 
@@ -72,19 +95,52 @@ class DeliveryFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter
 
-    status = SelectField(
+    status = choice(
         _l("状態"),
         choices=[
             SelectChoice("", _l("すべて")),
-            SelectChoice("failed", _l("失敗")),
-            SelectChoice("late", _l("遅延")),
-            SelectChoice("missed", _l("期限切れ")),
-            SelectChoice("pending", _l("送信待ち")),
+            *(SelectChoice(key, DELIVERY_FILTER[key]) for key in DELIVERY_FILTERS),
         ],
         validators=[Optional()],
     )
-    day = DateField(_l("見守り期間の日付"), validators=[Optional()])
+    day = town_date(_l("見守り期間の日付"), [Optional()])
     contract = StringField(_l("お客様番号"), validators=[Optional(), _customer_number])
+
+
+class OutboxFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    to = StringField(
+        _l("宛先で絞り込む"), validators=[Optional(), Length(max=100, message=TOO_LONG)]
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    action = choice(
+        _l("操作"),
+        choices=[
+            SelectChoice("", _l("すべて")),
+            *(SelectChoice(key, label) for key, label in ACTIONS.items()),
+        ],
+        validators=[Optional()],
+    )
+    # Set by the link on a contract's page, kept by the form as a hidden field.
+    customer = HiddenField(validators=[Optional(), Regexp(r"^\d{1,18}$", message=BAD_CUSTOMER)])
+
+
+class DirectDebitFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    status = choice(
+        _l("状態"),
+        choices=[SelectChoice(key, label) for key, label in DIRECT_DEBIT_STATUS.items()],
+        default="submitted",
+    )
 
 
 class ResendForm(FlaskForm):
@@ -94,8 +150,8 @@ class ResendForm(FlaskForm):
 class TickForm(FlaskForm):
     """The moment (town time) to run the tick for: a report is due 30 minutes after its window."""
 
-    day = DateField(_l("日付"), validators=[InputRequired(_l("日付を入力してください。"))])
-    time = TimeField(_l("時刻"), validators=[InputRequired(_l("時刻を入力してください。"))])
+    day = town_date(_l("日付"), [InputRequired(_l("日付を入力してください。"))])
+    time = town_time(_l("時刻"), [InputRequired(_l("時刻を入力してください。"))])
 
 
 class UploadForm(FlaskForm):
@@ -103,11 +159,13 @@ class UploadForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("名前（用途）"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    name = StringField(
+        _l("名前（用途）"), validators=[DataRequired(REQUIRED), Length(max=100, message=TOO_LONG)]
+    )
 
 
 class DirectDebitForm(FlaskForm):
-    status = SelectField(
+    status = choice(
         _l("処理結果"),
         choices=[SelectChoice(key, DIRECT_DEBIT_STATUS[key]) for key in ("processed", "rejected")],
         validators=[DataRequired(REQUIRED)],

@@ -49,3 +49,11 @@ AUDIT_TARGET = {
     "staff": _l("職員"),
     "upload": _l("CSV取込"),
 }
+
+# The status filters of the delivery list (keys: queries.DELIVERY_FILTERS).
+DELIVERY_FILTER = {
+    "failed": _l("失敗"),
+    "late": _l("遅延"),
+    "missed": _l("期限切れ"),
+    "pending": _l("送信待ち"),
+}

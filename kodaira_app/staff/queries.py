@@ -1,4 +1,5 @@
-"""What the console reads: customer search, a contract's whole story, delivery lists."""
+"""What the console reads: customer search, a contract's whole story, delivery lists, the
+outbox and the audit trail. The views only call these; no query is written in a view."""
 
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ from kodaira_app.models import (
     ContractLink,
     Customer,
     Delivery,
+    OutboxMail,
     Reading,
     WatchRecipient,
     WatchRegistration,
     WindowEvaluation,
 )
+from kodaira_app.models.staff import AuditLog
 from kodaira_app.timeutil import town_tz, utcnow
 
 SEARCH_LIMIT = 50
 DELIVERY_LIMIT = 100
+OUTBOX_LIMIT = 100
+AUDIT_LIMIT = 200
 READING_DAYS = 7
-DELIVERY_FILTERS = ("failed", "late", "missed", "pending")
 
 _NUMBER_PART = re.compile(r"[0-9]+(?:[-‐‑‒–—―−ーｰ\s][0-9]+)*")
 
@@ -121,10 +125,6 @@ class ContractOverview:
     deliveries: list[Delivery]
     readings: list[Reading] = field(default_factory=list)
 
-    @property
-    def masked_email(self) -> str | None:
-        return mask_email(self.account.email) if self.account else None
-
 
 def contract_overview(customer: Customer) -> ContractOverview:
     link = customer.link
@@ -172,6 +172,27 @@ def town_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+# The status filters of the delivery list (the filter form offers exactly these).
+DELIVERY_FILTERS = {
+    "failed": lambda: Delivery.status == "failed",
+    "late": lambda: WindowEvaluation.late.is_(True),
+    "missed": lambda: or_(Delivery.status == "missed", WindowEvaluation.status == "missed"),
+    "pending": lambda: Delivery.status.in_(("pending", "sending")),
+}
+
+
+def customer_id_by_number(text: str) -> int | None:
+    """The id of the contract whose number is typed in `text`; None for no number, -1 for
+    a number no contract has (so that a filter by it finds nothing)."""
+    number = customer_number_digits(text or "")
+    if not number:
+        return None
+    found = db.session.scalar(
+        select(Customer.id).where(Customer.customer_number == number.zfill(11))
+    )
+    return found if found is not None else -1
+
+
 def list_deliveries(
     status: str | None = None,
     day: date | None = None,
@@ -185,14 +206,8 @@ def list_deliveries(
         .join(WatchRegistration, WatchRegistration.id == WindowEvaluation.registration_id)
         .options(selectinload(Delivery.evaluation))
     )
-    if status == "failed":
-        query = query.where(Delivery.status == "failed")
-    elif status == "pending":
-        query = query.where(Delivery.status.in_(("pending", "sending")))
-    elif status == "missed":
-        query = query.where(or_(Delivery.status == "missed", WindowEvaluation.status == "missed"))
-    elif status == "late":
-        query = query.where(WindowEvaluation.late.is_(True))
+    if status:
+        query = query.where(DELIVERY_FILTERS[status]())
     if day is not None:
         start, end = town_day_bounds(day)
         query = query.where(
@@ -230,3 +245,36 @@ def delivery_context(deliveries: list[Delivery]) -> dict:
     )
     customers = registration_customers({d.evaluation.registration_id for d in deliveries})
     return {"recipients": recipients, "customers": customers}
+
+
+def outbox_mails(to: str = "", limit: int = OUTBOX_LIMIT) -> list[OutboxMail]:
+    """The newest mails of the outbox, those to an address containing `to` when given."""
+    query = select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+    if to:
+        query = query.where(OutboxMail.to_addr.ilike(like_pattern(to), escape="\\"))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def audit_rows(
+    action: str | None = None, customer_id: int | None = None, limit: int = AUDIT_LIMIT
+) -> list[AuditLog]:
+    """The newest audit rows, of one action and of one customer when given."""
+    query = select(AuditLog).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    if action:
+        query = query.where(AuditLog.action == action)
+    if customer_id is not None:
+        query = query.where(
+            AuditLog.target_type == "customer", AuditLog.target_id == str(customer_id)
+        )
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def audit_row(audit_id: int, action: str) -> AuditLog | None:
+    """One audit row of the given action (the result pages of uploads and tick runs)."""
+    row = db.session.get(AuditLog, audit_id)
+    return row if row is not None and row.action == action else None
+
+
+def delivery_outbox(delivery: Delivery) -> OutboxMail | None:
+    """The outbox row of a delivery's last mail, if it has one."""
+    return db.session.get(OutboxMail, delivery.outbox_id) if delivery.outbox_id else None

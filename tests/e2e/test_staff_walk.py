@@ -25,6 +25,7 @@ DAY = datetime.now(TOWN).date() - timedelta(days=21)
 CLERK = "clerk@town.example"
 UME = {"number": "00000009901", "display": "0-0000009901", "meter": "E2E-STAFF-9901"}
 SON = "ume-son@example.com"
+SON_MASKED = "u***@example.com"  # how staff pages show the address until an admin reveals it
 
 
 def town(hour: int, day=DAY) -> datetime:
@@ -104,6 +105,9 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
     page.get_by_role("link", name=UME["display"]).click()
     walk.seen("staff-contract")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"お客様番号 {UME['display']}")
+    expect(page.get_by_role("cell", name=SON_MASKED)).to_be_visible()
+    page.get_by_role("button", name="メールアドレスを表示する（記録されます）").click()
+    walk.seen()
     expect(page.get_by_role("cell", name=SON)).to_be_visible()
 
     # the tick for 12:30 of that day: preview first, then send (the server refuses it)
@@ -113,7 +117,7 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
     page.get_by_role("button", name="プレビュー").click()
     walk.seen("staff-tick-preview")
     preview = page.locator(".tick-preview").filter(has_text=UME["display"])
-    expect(preview.locator(".preview-to")).to_have_text(f"宛先: {SON}")
+    expect(preview.locator(".preview-to")).to_have_text(f"宛先: {SON_MASKED}")
     expect(preview.locator(".preview-subject")).to_contain_text("水道の使用がありました（12.5L）")
     live_server.smtp.refuse_rcpt = "550 5.1.1 mailbox unavailable"
     try:
@@ -151,7 +155,7 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
     # read exactly what the son got
     page.get_by_role("link", name=mails[-1]["Subject"]).click()
     walk.seen("staff-mail")
-    expect(page.locator(".mail-to")).to_have_text(SON)
+    expect(page.locator(".mail-to")).to_have_text(SON_MASKED)
     expect(page.locator("pre.mail-text")).to_contain_text("12.5L")
     frame = page.frame_locator("iframe.mail-html")
     expect(frame.get_by_text("12.5L").first).to_be_visible()
@@ -166,6 +170,7 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
         "見守り実行のプレビュー",
         "見守り実行",
         "再送",
+        "メールアドレスの表示",
     ):
         assert action in actions, actions
     walk.close()

@@ -243,23 +243,24 @@ def test_contract_page_tells_the_whole_story(client, clerk, town):
     assert "小平 太郎" in text and "MTR-0001" in text
     assert soup.select_one(".account-email").get_text(strip=True) == "w***@example.com"
     assert "watcher@example.com" not in soup.select_one("#account-heading").parent.get_text()
+    assert "watcher@example.com" not in soup.get_text()  # masked everywhere, consents too
     assert table_rows(soup, "table.staff-consents")[0][1:] == [
-        "watcher@example.com",
+        "w***@example.com",
         "家族",
         "2024-1",
     ]
     assert soup.select_one(".staff-windows li").get_text(strip=True).startswith("1. 06:00")
     recipients = table_rows(soup, "table.staff-recipients")
-    assert recipients[0] == ["息子", "son@example.com", "日本語", "配信中"]
-    assert recipients[1][:3] == ["Daughter", "daughter@example.com", "English"]
+    assert recipients[0] == ["息子", "s***@example.com", "日本語", "配信中"]
+    assert recipients[1][:3] == ["Daughter", "d***@example.com", "English"]
     assert recipients[1][3].startswith("配信停止")
     assert "2026-12-01 – 2026-12-03" in soup.select_one(".staff-pauses").get_text()
     deliveries = table_rows(soup, "table.staff-deliveries")
     assert len(deliveries) == 2
     by_recipient = {row[2]: row for row in deliveries}
-    sent = by_recipient["息子 son@example.com"]
+    sent = by_recipient["息子 s***@example.com"]
     assert sent[4] == "送信済み" and sent[5] == "1" and sent[8] == "<abc@town>"
-    failed = by_recipient["Daughter daughter@example.com"]
+    failed = by_recipient["Daughter d***@example.com"]
     assert failed[4] == "失敗" and failed[5] == "3" and "550 no such user" in failed[6]
     readings = table_rows(soup, "table.staff-readings")
     assert readings == [[readings[0][0], "12.3"]]  # the 8-day-old hour is not shown
@@ -338,15 +339,15 @@ def test_filter_deliveries_by_date_and_contract(client, clerk, deliveries):
     ("query", "field", "message"),
     [
         ("contract=abc", "contract", "お客様番号は数字で入力してください。"),
-        ("day=2026-13-40", "day", "Not a valid date value."),
-        ("status=lost", "status", "Not a valid choice."),
+        ("day=2026-13-40", "day", "日付は 2026-11-25 のように、年-月-日で入力してください。"),
+        ("status=lost", "status", "一覧から選んでください。"),
     ],
 )
 def test_bad_delivery_filters_show_errors_beside_fields(client, clerk, query, field, message):
     soup = page(client.get(f"/staff/deliveries?{query}"))
-    assert soup.select_one(f"#{field}-error") is not None
-    if field == "contract":
-        assert soup.select_one(f"#{field}-error").get_text(strip=True) == message
+    assert soup.select_one(f"#{field}-error").get_text(strip=True) == message
+    assert soup.select("table.staff-deliveries") == []
+    assert last_audit() is None  # nothing was listed, so nothing was seen
 
 
 def test_delivery_page_shows_the_row_and_its_mail(client, clerk, deliveries):
@@ -400,7 +401,7 @@ def test_outbox_lists_and_filters_mails(client, clerk, mail):
     assert len(table_rows(soup, "table.staff-outbox")) == 2
     rows = table_rows(page(client.get("/staff/outbox?to=son@")), "table.staff-outbox")
     assert [r[1:4] for r in rows] == [
-        ["son@example.com", "小平町水道 見守りのお知らせ", "保管（SMTP未設定）"]
+        ["s***@example.com", "小平町水道 見守りのお知らせ", "保管（SMTP未設定）"]
     ]
     assert last_audit().action == "view_outbox"
 
@@ -408,7 +409,7 @@ def test_outbox_lists_and_filters_mails(client, clerk, mail):
 def test_a_mail_reads_exactly_as_sent_and_html_is_sandboxed(client, clerk, mail):
     response = client.get(f"/staff/outbox/{mail.id}")
     soup = page(response)
-    assert soup.select_one(".mail-to").get_text() == "son@example.com"
+    assert soup.select_one(".mail-to").get_text() == "s***@example.com"
     assert soup.select_one("pre.mail-text").get_text() == mail.body_text
     assert soup.select_one("pre.mail-text b") is None  # shown as text, not markup
     assert soup.select("script") == []
@@ -453,7 +454,7 @@ def upload(client, kind, content: str, filename="data.csv"):
     return client.post(f"/staff/uploads/{kind}", data=data, content_type="multipart/form-data")
 
 
-def test_upload_page_has_a_form_per_kind(client, clerk):
+def test_upload_page_has_a_form_per_kind(client, chief):
     soup = page(client.get("/staff/uploads"))
     assert [h.get_text(strip=True) for h in soup.select("main h2")] == [
         "お客様（契約）",
@@ -471,7 +472,7 @@ def test_upload_page_has_a_form_per_kind(client, clerk):
         )
 
 
-def test_customers_upload_imports_good_rows_and_reports_bad_ones(client, clerk):
+def test_customers_upload_imports_good_rows_and_reports_bad_ones(client, chief):
     response = upload(client, "customers", CUSTOMERS_CSV, "master.csv")
     assert response.status_code == 302
     soup = page(client.get(response.headers["Location"]))
@@ -493,7 +494,7 @@ def test_customers_upload_imports_good_rows_and_reports_bad_ones(client, clerk):
     assert row.detail["errors"][0][0] == 3
 
 
-def test_upload_with_a_wrong_header_imports_nothing(client, clerk):
+def test_upload_with_a_wrong_header_imports_nothing(client, chief):
     response = upload(client, "customers", "number,name\n1,x\n")
     soup = page(client.get(response.headers["Location"]))
     error = soup.select_one(".header-error").get_text(" ", strip=True)
@@ -503,7 +504,7 @@ def test_upload_with_a_wrong_header_imports_nothing(client, clerk):
     assert last_audit().detail["header_error"]
 
 
-def test_upload_without_a_file_shows_the_error_beside_the_field(client, clerk):
+def test_upload_without_a_file_shows_the_error_beside_the_field(client, chief):
     soup = page(client.post("/staff/uploads/billing", data={}, content_type="multipart/form-data"))
     error = soup.select_one("#billing-file-error").get_text(strip=True)
     assert error == "ファイルを選んでください。"
@@ -511,7 +512,7 @@ def test_upload_without_a_file_shows_the_error_beside_the_field(client, clerk):
     assert db.session.scalar(select(AuditLog)) is None
 
 
-def test_billing_upload_reports_rows_of_unknown_customers(client, clerk, town):
+def test_billing_upload_reports_rows_of_unknown_customers(client, chief, town):
     header = (
         "customer_number,period_start,period_end,reading_date,meter_reading,usage_m3,"
         "water_charge,sewer_charge,tax,total,due_date,paid_on,payment_method\n"
@@ -524,7 +525,7 @@ def test_billing_upload_reports_rows_of_unknown_customers(client, clerk, town):
     assert [row[0] for row in table_rows(soup, "table.upload-errors")] == ["3"]
 
 
-def test_upload_results_are_only_upload_rows(client, clerk):
+def test_upload_results_are_only_upload_rows(client, chief):
     client.get("/staff/?q=1")
     assert client.get(f"/staff/uploads/results/{last_audit().id}").status_code == 404
     assert client.post("/staff/uploads/nothing").status_code == 404
@@ -554,7 +555,7 @@ def application(town):
     return row
 
 
-def test_direct_debit_list_and_process(client, clerk, application):
+def test_direct_debit_list_and_process(client, chief, application):
     soup = page(client.get("/staff/direct-debit"))
     card = soup.select_one("section.direct-debit")
     assert "0-0000008002" in card.h2.get_text() and "留萌信用金庫 小平支店" in card.get_text()
@@ -571,7 +572,7 @@ def test_direct_debit_list_and_process(client, clerk, application):
     db.session.refresh(application)
     assert (application.status, application.processed_by, application.note) == (
         "processed",
-        clerk.id,
+        chief.id,
         "銀行へ送付",
     )
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "direct_debit_processed"))
@@ -582,7 +583,7 @@ def test_direct_debit_list_and_process(client, clerk, application):
     assert soup.select_one("section.direct-debit form") is None
 
 
-def test_direct_debit_processed_twice_records_once(client, clerk, application):
+def test_direct_debit_processed_twice_records_once(client, chief, application):
     data = {f"dd{application.id}-status": "rejected"}
     client.post(f"/staff/direct-debit/{application.id}", data=data)
     client.post(f"/staff/direct-debit/{application.id}", data=data)
@@ -598,7 +599,7 @@ def test_direct_debit_processed_twice_records_once(client, clerk, application):
     )
 
 
-def test_direct_debit_needs_an_outcome(client, clerk, application):
+def test_direct_debit_needs_an_outcome(client, chief, application):
     client.post(
         f"/staff/direct-debit/{application.id}", data={f"dd{application.id}-status": "lost"}
     )
