@@ -184,5 +184,5 @@ def test_history_in_english(client, contract, watched):
     soup = get_page(client, f"/watch/{contract.id}/history")
     assert text(soup.h1) == "Watch history"
     rows = history_rows(soup)
-    assert rows[0][1] == "Water used 6.0 L"
+    assert rows[0][1] == "Water was used 6.0 L"
     assert rows[3][1] == "No data received"
