@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, WatchRecipient, WatchRegistration, WindowEvaluation
+from kodaira_app.watch.pauses import is_paused
 
 HISTORY_DAYS = 60
 
@@ -277,3 +278,40 @@ def glance_line(customer_id: int, tz: ZoneInfo) -> str | None:
     if sent:
         line = gettext("%(line)s — %(time)s 送信", line=line, time=_clock(min(sent), tz))
     return line
+
+
+def next_report(
+    registration: WatchRegistration, now: datetime, tz: ZoneInfo, delay_minutes: int
+) -> tuple[datetime, datetime, datetime] | None:
+    """(send time, window start, window end) of the next report after `now`, a paused day
+    skipped; None without a live window or with every day of the next two months paused."""
+    today = now.astimezone(tz).date()
+    found = []
+    for window in registration.windows:
+        if window.removed_at is not None:
+            continue
+        for offset in range(-1, 62):  # a pause lasts 60 days at most
+            day = today + timedelta(days=offset)
+            start = datetime.combine(day, time(window.start_hour), tzinfo=tz)
+            end = start + timedelta(hours=window.width_hours)
+            send = end + timedelta(minutes=delay_minutes)
+            if send > now and not is_paused(registration, start):
+                found.append((send, start, end))
+                break
+    return min(found) if found else None
+
+
+def next_report_line(
+    registration: WatchRegistration, now: datetime, tz: ZoneInfo, delay_minutes: int
+) -> str | None:
+    """「12月2日 12:30（06:00〜12:00 の分）」: when the next report comes, and about what."""
+    due = next_report(registration, now, tz, delay_minutes)
+    if due is None:
+        return None
+    send, start, end = due
+    return gettext(
+        "%(day)s %(time)s（%(window)s の分）",
+        day=day_label(send, tz),
+        time=_clock(send, tz),
+        window=hours_label(start, end, tz),
+    )

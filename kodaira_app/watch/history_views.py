@@ -10,8 +10,9 @@ from babel.dates import format_skeleton
 from flask import Response, current_app
 from flask_babel import format_decimal, get_locale, gettext
 
+from kodaira_app.contracts.queries import active_registration
 from kodaira_app.models import Customer
-from kodaira_app.timeutil import town_tz
+from kodaira_app.timeutil import town_tz, utcnow
 from kodaira_app.watch import history
 from kodaira_app.watch.history_chart import history_charts
 
@@ -88,3 +89,13 @@ def csv_response(customer: Customer, now: datetime) -> Response:
 
 def glance(customer_id: int) -> str | None:
     return history.glance_line(customer_id, town_tz(current_app.config["TIMEZONE"]))
+
+
+def next_report(customer_id: int) -> str | None:
+    registration = active_registration(customer_id)
+    if registration is None:
+        return None
+    config = current_app.config
+    return history.next_report_line(
+        registration, utcnow(), town_tz(config["TIMEZONE"]), config["REPORT_DELAY_MINUTES"]
+    )

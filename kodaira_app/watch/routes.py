@@ -269,3 +269,9 @@ def history_csv(customer_id: int):
 def watch_glance(customer_id: int) -> str | None:
     """The last report in one line (トップ, the registration screen); None before one."""
     return history_views.glance(customer_id)
+
+
+@bp.app_template_global("watch_next_report")
+def watch_next_report(customer_id: int) -> str | None:
+    """「12月2日 12:30（06:00〜12:00 の分）」: when the next report comes; None without one."""
+    return history_views.next_report(customer_id)

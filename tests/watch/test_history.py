@@ -186,3 +186,30 @@ def test_history_in_english(client, contract, watched):
     rows = history_rows(soup)
     assert rows[0][1] == "Water was used 6.0 L"
     assert rows[3][1] == "No data received"
+
+
+def next_report_shown(client, contract) -> str:
+    soup = get_page(client, f"/watch/{contract.id}/edit")
+    return text(soup.select_one(".watch-latest .watch-next"))
+
+
+def test_registration_screen_says_when_the_next_report_comes(
+    client, clock, account, contract, run_jobs
+):
+    clock.freeze(jst(2026, 12, 2, 9))
+    register(account, contract, hours=(8, 20))
+    run_jobs()
+    # 08:00〜14:00 is reported at 14:30 today, before 20:00〜翌2:00 at 02:30.
+    assert next_report_shown(client, contract) == "次のお知らせ: 12月2日 14:30（08:00〜14:00 の分）"
+    clock.freeze(jst(2026, 12, 2, 14, 30))
+    assert next_report_shown(client, contract) == "次のお知らせ: 12月3日 02:30（20:00〜02:00 の分）"
+
+
+def test_next_report_skips_a_paused_day(client, clock, account, contract, run_jobs):
+    clock.freeze(jst(2026, 12, 2, 15))
+    registration = register(account, contract, hours=(8,))
+    pause(registration, date(2026, 12, 3), date(2026, 12, 4))
+    run_jobs()
+    assert next_report_shown(client, contract) == "次のお知らせ: 12月5日 14:30（08:00〜14:00 の分）"
+    history = get_page(client, f"/watch/{contract.id}/history")
+    assert text(history.select_one("dd.watch-next")) == "12月5日 14:30（08:00〜14:00 の分）"
