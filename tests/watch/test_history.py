@@ -175,7 +175,9 @@ def test_registration_screen_shows_the_last_report_and_links_the_history(client,
 
 def test_before_the_first_report_the_page_says_so(client, contract, registration):
     soup = get_page(client, f"/watch/{contract.id}/history")
-    assert text(soup.select_one("dl.summary dd:nth-of-type(2)")) == "登録中 （見守り開始時刻 08:00）"
+    assert (
+        text(soup.select_one("dl.summary dd:nth-of-type(2)")) == "登録中 （見守り開始時刻 08:00）"
+    )
     assert "まだお知らせはありません" in text(soup.select_one("main .notice"))
     assert soup.select("svg.chart") == []
 
