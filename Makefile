@@ -65,7 +65,8 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Browser walk (tests/e2e): Debian's Chromium, installed with apt when it is missing and this
-# machine allows it (root), Japanese fonts for the screenshots, and axe-core from npm.
+# machine allows it (root), Japanese fonts for the screenshots whenever fc-list finds none
+# (a Chromium installed before may have come without them), and axe-core from npm.
 CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 
@@ -78,6 +79,14 @@ browser: $(AXE)
 			echo "$(CHROMIUM) is missing: install Debian's chromium (the browser tests skip)"; \
 		fi; \
 	fi
+	@if [ -z "$$(fc-list :lang=ja 2>/dev/null)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq fontconfig fonts-noto-cjk; \
+		else \
+			echo "no Japanese font (fc-list :lang=ja): install fonts-noto-cjk"; \
+		fi; \
+	fi
 
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -87,9 +96,13 @@ $(AXE): package.json package-lock.json
 e2e: catalogs browser
 	TEST_DB=postgres $(BIN)/python -m pytest tests/e2e
 
+NO_CJK_FONT := make guide: no Japanese font (fc-list :lang=ja finds none); install \
+fonts-noto-cjk (make browser does, as root), or the screenshots would show boxes
+
 # Reruns the walk saving its screenshots to static/guide/ (and the hashes of the templates
-# they show); pngquant, when there, makes them small.
+# they show); pngquant, when there, makes them small. Refuses to run without a Japanese font.
 guide: catalogs browser
+	@[ -n "$$(fc-list :lang=ja 2>/dev/null)" ] || { echo "$(NO_CJK_FONT)" >&2; exit 1; }
 	@command -v pngquant >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pngquant; } \
 		|| true

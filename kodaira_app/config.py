@@ -45,6 +45,22 @@ def _database_url(env: dict[str, str]) -> str:
     return url
 
 
+# 問い合わせ先 of the demo town's water office (fictional numbers): the development default,
+# so that `make run` shows a complete footer. A deployment sets its own.
+DEMO_CONTACT = {
+    "CONTACT_OFFICE_NAME": "小平町 建設課 上下水道係",
+    "CONTACT_ADDRESS": "〒078-3392 北海道留萌郡小平町字小平町999番地",
+    "CONTACT_PHONE": "0164-56-0011",
+    "CONTACT_HOURS": "平日 8:30〜17:15（土日・祝日・年末年始を除く）",
+    "CONTACT_EMERGENCY_PHONE": "0164-56-0019",
+}
+
+
+def _contact(env: dict[str, str], app_env: str) -> dict[str, str]:
+    demo = app_env in {"development", "testing"}
+    return {name: env.get(name) or (value if demo else "") for name, value in DEMO_CONTACT.items()}
+
+
 def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from `env` (default: os.environ)."""
     env = dict(os.environ if env is None else env)
@@ -103,4 +119,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER")),
         # The staff console signs a clerk out after this many minutes without a request.
         "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 30),
+        # 問い合わせ先 shown in the footer of every page and mail (empty: not shown).
+        **_contact(env, app_env),
     }

@@ -27,7 +27,7 @@ from kodaira_app.extensions import csrf, db
 from kodaira_app.i18n import reader_locale
 from kodaira_app.models import Customer, WatchPause
 from kodaira_app.timeutil import utcnow
-from kodaira_app.watch import pauses
+from kodaira_app.watch import history_views, pauses
 from kodaira_app.watch.forms import (
     MESSAGES,
     CancelPauseForm,
@@ -241,3 +241,37 @@ def stop(token: str):
     customer = db.session.get(Customer, recipient.registration.customer_id)
     with reader_locale(recipient.locale):  # the language their mails are in
         return render_template("watch/stop.html", recipient=recipient, customer=customer)
+
+
+# --- 見守り履歴: what the service reported, window by window ------------------------------
+
+
+@bp.get("/watch/<int:customer_id>/history")
+@login_required
+def history(customer_id: int):
+    customer = get_contract(current_user, customer_id)
+    return render_template(
+        "watch/history.html",
+        customer=customer,
+        registration=active_registration(customer.id),
+        **history_views.page_context(customer, utcnow()),
+    )
+
+
+@bp.get("/watch/<int:customer_id>/history.csv")
+@login_required
+def history_csv(customer_id: int):
+    customer = get_contract(current_user, customer_id)
+    return history_views.csv_response(customer, utcnow())
+
+
+@bp.app_template_global("watch_glance")
+def watch_glance(customer_id: int) -> str | None:
+    """The last report in one line (トップ, the registration screen); None before one."""
+    return history_views.glance(customer_id)
+
+
+@bp.app_template_global("watch_next_report")
+def watch_next_report(customer_id: int) -> str | None:
+    """「12月2日 12:30（06:00〜12:00 の分）」: when the next report comes; None without one."""
+    return history_views.next_report(customer_id)

@@ -101,6 +101,9 @@ def sign_up_and_log_in(walk, email: str, shots: str) -> None:
         walk.shoot(f"{shots}-login")
         page.get_by_role("button", name="ログイン").click()
         walk.seen()
+    menu = page.locator("nav .nav-phone summary")  # on a phone ログアウト is in the menu
+    if menu.is_visible():
+        menu.click()
     expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
 
 
@@ -110,7 +113,7 @@ def open_menu(walk, label: str):
     nav = page.get_by_role("navigation", name="メインメニュー")
     link = nav.get_by_role("link", name=label, exact=True)
     if not link.is_visible():
-        nav.get_by_role("button", name=re.compile("メニュー")).click()
+        nav.locator("summary", has_text="メニュー").click()
     link.click()
     return page
 
