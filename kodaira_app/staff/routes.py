@@ -78,11 +78,14 @@ def audit_commit(action: str, target_type=None, target_id=None, **detail) -> Aud
 
 @bp.before_request
 def gate():
-    expired = access.load_staff() == "expired"
+    ended = access.load_staff()
     if request.endpoint == "staff.login":
         return None
-    if expired:
+    if ended == "expired":
         flash(_("一定時間操作がなかったため、ログアウトしました。"), "info")
+        return redirect(url_for("staff.login"))
+    if ended == "ended":
+        flash(_("このログインは終了しました。もう一度ログインしてください。"), "info")
         return redirect(url_for("staff.login"))
     if current_staff() is None:
         abort(404)
