@@ -265,3 +265,32 @@ def test_staff_cli_reset_or_disable_revokes_staff_sessions(app, client, runner, 
     response = client.get("/staff/")
     assert response.status_code == 302 and response.headers["Location"] == "/staff/login"
     assert other.get("/staff/").status_code == 200  # another clerk's session is untouched
+
+
+def test_login_sessions_migration_upgrades_a_database_holding_accounts(tmp_path):
+    """0001 with a resident in it, then 0002: the resident can sign in (and back down)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    from kodaira_app import create_app
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0001")
+        db.session.execute(
+            text(
+                "INSERT INTO accounts (email, password_hash, session_version, created_at)"
+                " VALUES ('old@example.com', 'x', 1, '2026-01-01 00:00:00')"
+            )
+        )
+        db.session.commit()
+        upgrade(revision="0002_login_sessions")
+        assert "login_sessions" in inspect(db.engine).get_table_names()
+        db.session.add(LoginSession(token_hash="0" * 64, account_id=1))
+        db.session.commit()
+        assert db.session.scalar(select(LoginSession.account_id)) == 1
+        db.session.remove()
+        downgrade(revision="0001")
+        assert "login_sessions" not in inspect(db.engine).get_table_names()
+        db.engine.dispose()
