@@ -24,7 +24,6 @@ def test_menu_has_watch_and_account_procedures(client, account):
         "見守り登録": "/watch",
         "メールアドレスの変更": "/procedures/email",
         "パスワードの変更": "/procedures/password",
-        "ログイン中の端末": "/procedures/sessions",
         "アプリの退会": "/procedures/leave",
     }
     for href in links.values():

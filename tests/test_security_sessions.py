@@ -294,3 +294,11 @@ def test_login_sessions_migration_upgrades_a_database_holding_accounts(tmp_path)
         downgrade(revision="0001")
         assert "login_sessions" not in inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_devices_page_is_reached_from_the_password_procedure(client, auth):
+    auth.signed_in()
+    soup = page(client.get("/procedures/password"))
+    link = soup.find("a", string="ログイン中の端末")
+    assert link["href"] == "/procedures/sessions"
+    assert client.get(link["href"]).status_code == 200
