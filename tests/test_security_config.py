@@ -136,3 +136,18 @@ def test_demo_load_refuses_outside_development(app, runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code != 0
     assert "runs only with APP_ENV=development" in result.output
+
+
+def test_config_refusal_of_the_worker_is_one_line_too():
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": "sqlite:///:memory:"}
+    result = subprocess.run(
+        [sys.executable, "worker.py", "--burst"],
+        cwd=ROOT,
+        env={**env, "APP_ENV": "production", "SECRET_KEY": "a"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("APP_ENV=production refuses to start: set SECRET_KEY")
