@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 export FLASK_APP := wsgi
+# Without APP_ENV the app is production and refuses the embedded defaults: the targets that
+# serve the demo on this machine say development (`make test` says "testing" itself).
+run demo migrate worker: export APP_ENV ?= development
 
 .PHONY: run test install catalogs migrate demo worker lint migration clean test-sqlite test-postgres e2e bench guide browser
 

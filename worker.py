@@ -19,6 +19,7 @@ import time
 from rq import Worker
 
 from kodaira_app import create_app
+from kodaira_app.config import ConfigError
 from kodaira_app.extensions import db
 from kodaira_app.jobs import QUEUES, get_queue, get_redis
 from kodaira_app.schedule import run_periodic
@@ -40,7 +41,11 @@ def periodic_loop(app, stop: threading.Event) -> None:
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO)
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:  # one line saying what to set, not a traceback
+        print(exc, file=sys.stderr)
+        return 2
     if not app.config["REDIS_URL"]:
         print("REDIS_URL is not set: `make run` works the queue in-process.", file=sys.stderr)
         return 2

@@ -2,10 +2,15 @@
 
 import logging
 import os
+import sys
 
 from kodaira_app import create_app
+from kodaira_app.config import ConfigError, wants_startup_check
 
-app = create_app()
+try:
+    app = create_app(check=wants_startup_check(sys.argv))
+except ConfigError as exc:  # one line saying what to set, not a traceback
+    sys.exit(str(exc))
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -6,14 +6,20 @@ from typing import Any
 
 from flask import Flask
 
-from kodaira_app.config import load_config
+from kodaira_app.config import load_config, require_runnable
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> Flask:
+    """The app; outside development it refuses to start (ConfigError) on a weak configuration.
+
+    `check=False` only for `flask config check`, which reports the problems instead.
+    """
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_mapping(load_config())
     if config:
         app.config.from_mapping(config)
+    if check:
+        require_runnable(app.config)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -8,6 +8,7 @@ from flask import Flask
 
 # module:attribute of each click group, one per feature.
 COMMAND_GROUPS = [
+    "kodaira_app.config_cli:config_cli",
     "kodaira_app.customers.cli:customers_cli",
     "kodaira_app.demo.cli:demo_cli",
     "kodaira_app.readings.cli:readings_cli",

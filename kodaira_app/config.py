@@ -1,17 +1,27 @@
 """Configuration, read once from environment variables.
 
-Every setting has a development default so that `make run` works on a fresh machine;
-outside development, SECRET_KEY must be set or the app refuses to start.
+Fails closed: without APP_ENV the app is in production, and outside development (and the
+test suite's "testing") it refuses to start until `problems()` finds nothing. `make run`
+says APP_ENV=development; only there do the embedded defaults (a public secret key, http,
+no SMTP server, no Redis) apply.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Only these may run on the embedded defaults; anything else (or nothing) is production.
+RELAXED_ENVS = frozenset({"development", "testing"})
+DEVELOPMENT_SECRET = "development-only-secret-key"
+MIN_SECRET_BYTES = 32
+MIN_SECRET_DISTINCT = 10
 
 
 class ConfigError(RuntimeError):
@@ -41,7 +51,7 @@ def _database_url(env: dict[str, str]) -> str:
     # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -64,12 +74,10 @@ def _contact(env: dict[str, str], app_env: str) -> dict[str, str]:
 def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from `env` (default: os.environ)."""
     env = dict(os.environ if env is None else env)
-    app_env = env.get("APP_ENV", "development")
+    app_env = env.get("APP_ENV", "") or "production"
     secret = env.get("SECRET_KEY", "")
-    if not secret:
-        if app_env not in {"development", "testing"}:
-            raise ConfigError("SECRET_KEY must be set when APP_ENV is not development")
-        secret = "development-only-secret-key"
+    if not secret and app_env in RELAXED_ENVS:
+        secret = DEVELOPMENT_SECRET
     mail_server = env.get("MAIL_SERVER", "")
     base_url = env.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     https = base_url.startswith("https://")
@@ -121,4 +129,68 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 30),
         # 問い合わせ先 shown in the footer of every page and mail (empty: not shown).
         **_contact(env, app_env),
+        # ... and this many hours after the login, however busy.
+        "STAFF_SESSION_MAX_HOURS": _int(env, "STAFF_SESSION_MAX_HOURS", 8),
+        # A resident's login lasts at most this long ("remember me" included).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "REMEMBER_DAYS", 30)),
+        # Without "remember me", a resident's session ends after this long unused.
+        "SESSION_IDLE_HOURS": _int(env, "SESSION_IDLE_HOURS", 12),
+        # A closed network may serve plain http on purpose; nobody else should.
+        "ALLOW_HTTP_BASE_URL": _bool(env.get("ALLOW_HTTP_BASE_URL")),
+        # Processes serving the app (gunicorn sets it): the embedded worker needs exactly one.
+        "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 1),
+        # Mail bodies in the outbox are blanked after this many days.
+        "OUTBOX_RETENTION_DAYS": _int(env, "OUTBOX_RETENTION_DAYS", 90),
     }
+
+
+def problems(config: Mapping[str, Any]) -> list[str]:
+    """What a non-development configuration lacks, one line each (empty: it may start)."""
+    found = []
+    secret = str(config.get("SECRET_KEY") or "")
+    # Repeated words pass a length test; a random key has many distinct characters.
+    if (
+        len(secret.encode()) < MIN_SECRET_BYTES
+        or len(set(secret)) < MIN_SECRET_DISTINCT
+        or secret == DEVELOPMENT_SECRET
+    ):
+        found.append(
+            f"set SECRET_KEY to a random value of at least {MIN_SECRET_BYTES} bytes "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    if not str(config.get("APP_BASE_URL", "")).startswith("https://") and not config.get(
+        "ALLOW_HTTP_BASE_URL"
+    ):
+        found.append(
+            "set APP_BASE_URL to the https:// address residents open "
+            "(or ALLOW_HTTP_BASE_URL=1 on a closed network)"
+        )
+    if not config.get("MAIL_SERVER"):
+        found.append("set MAIL_SERVER to the SMTP server that sends the mails")
+    if not config.get("REDIS_URL"):
+        if not config.get("EMBEDDED_WORKER"):
+            found.append(
+                "set REDIS_URL (and run worker.py), or EMBEDDED_WORKER=1 for a single process"
+            )
+        elif int(config.get("WEB_CONCURRENCY") or 1) != 1:
+            found.append("set REDIS_URL: EMBEDDED_WORKER works only with WEB_CONCURRENCY=1")
+    return found
+
+
+def is_relaxed(config: Mapping[str, Any]) -> bool:
+    """Development and the test suite: the embedded defaults are allowed."""
+    return config.get("APP_ENV") in RELAXED_ENVS
+
+
+def require_runnable(config: Mapping[str, Any]) -> None:
+    """Refuse to start outside development with one line saying what to set."""
+    if is_relaxed(config):
+        return
+    found = problems(config)
+    if found:
+        raise ConfigError(f"APP_ENV={config.get('APP_ENV')} refuses to start: " + "; ".join(found))
+
+
+def wants_startup_check(argv: list[str]) -> bool:
+    """False only for `flask config check`, which must load a weak configuration to list it."""
+    return argv[-2:] != ["config", "check"]

@@ -18,6 +18,7 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     ("reports-tick", "kodaira_app.reports.jobs.tick", "reports"),
     ("reports-sweep", "kodaira_app.reports.jobs.sweep", "mail"),
     ("throttle-purge", "kodaira_app.auth.throttle.purge_expired", "mail"),
+    ("outbox-retention", "kodaira_app.mailer.retention.purge_old_bodies", "mail"),
 ]
 
 

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kodaira_app.extensions import db, login_manager
+from kodaira_app.extensions import login_manager
 from kodaira_app.i18n import LANGUAGES, html_lang
 
 CSP = (
@@ -26,23 +26,10 @@ NAVIGATION = [
 ]
 
 
-@login_manager.user_loader
-def load_account(user_id: str):
-    from kodaira_app.models import Account
-
-    account_id, _, version = user_id.partition(":")
-    if not account_id.isdigit():
-        return None
-    account = db.session.get(Account, int(account_id))
-    if account is None or account.closed_at is not None:
-        return None
-    # A password change bumps the version and so ends every other session.
-    if str(account.session_version) != version:
-        return None
-    return account
-
-
 def init_web(app: Flask) -> None:
+    from kodaira_app.auth.sessions import load_account
+
+    login_manager.user_loader(load_account)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("ログインしてください。")
     login_manager.login_message_category = "info"

@@ -20,6 +20,9 @@ from tests.support.accounts import AuthActions
 from tests.support.jobs import run_jobs as _run_jobs
 
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
+# An app built from the environment in this process (a job's fallback app) is a test app,
+# never the production default.
+os.environ.setdefault("APP_ENV", "testing")
 
 
 @pytest.fixture(scope="session")

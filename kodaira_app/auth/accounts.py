@@ -1,23 +1,24 @@
 """Account rules apart from the views: sign-up, password check, confirmation, reset.
 
-Every answer a visitor sees is the same whether an address is known or not; what
-differs is only the mail that goes to the address, which only its owner reads.
+Every answer a visitor sees is the same, and takes as long, whether an address is known
+or not; what differs is only the mail that goes to the address (decided in a job, see
+auth/jobs.py), which only its owner reads.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import get_locale
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kodaira_app.auth import tokens
+from kodaira_app.auth import sessions
 from kodaira_app.auth.throttle import Limit, blocked_until, record
 from kodaira_app.extensions import db
-from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.jobs import enqueue_now
 from kodaira_app.models import Account
 from kodaira_app.timeutil import utcnow
 
@@ -25,12 +26,18 @@ LOGIN_PER_EMAIL = Limit("login-email", 5, timedelta(minutes=15))
 LOGIN_PER_IP = Limit("login-ip", 20, timedelta(minutes=15))
 MAIL_PER_EMAIL = Limit("account-mail", 5, timedelta(hours=1))
 
-# Checked against when the address is unknown, so both answers take as long.
-_DUMMY_HASH: dict[str, str] = {}
-
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the address is unknown, so both answers take as long.
+
+    Made once per hash method: making it costs a hash, which a known address never pays.
+    """
+    return generate_password_hash("not a password", method=method)
 
 
 def find_account(email: str) -> Account | None:
@@ -40,20 +47,14 @@ def find_account(email: str) -> Account | None:
 def check_login(email: str, password: str) -> Account | None:
     """The account when the password matches (confirmed or not), else None."""
     account = find_account(email)
-    if account is None or account.closed_at is not None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, hash_password("not a password"))
-        check_password_hash(dummy, password)
+    if account is None or account.closed_at is not None or not account.password_hash:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     return account if check_password_hash(account.password_hash, password) else None
 
 
-def _link(endpoint: str, **values) -> str:
-    return current_app.config["APP_BASE_URL"] + url_for(endpoint, **values)
-
-
-def _locale(account: Account | None = None) -> str:
-    return (account.locale if account and account.locale else None) or str(get_locale() or "ja")
+def request_locale() -> str:
+    return str(get_locale() or "ja")
 
 
 def _may_mail(email: str) -> bool:
@@ -64,54 +65,27 @@ def _may_mail(email: str) -> bool:
     return True
 
 
-def _mail(account: Account, template: str, **context) -> None:
-    queue_mail(to=account.email, kind=template, template=template, locale=_locale(account),
-               **context)
-
-
-def send_confirmation(account: Account) -> None:
-    token = tokens.make_token(account, tokens.CONFIRM_SALT)
-    _mail(account, "account_confirm", link=_link("auth.confirm", token=token),
-          hours=tokens.CONFIRM_MAX_AGE // 3600)
+# The visitor's answer never waits for what differs between a known and an unknown
+# address: the request checks the limit, does the same work either way and leaves the
+# deciding (which mail, if any) to a job.
 
 
 def sign_up(email: str, password: str) -> None:
-    """Create the account and mail the confirmation link, or tell the owner by mail.
-
-    A second sign-up of an unconfirmed address replaces the password and sends a new
-    link (the earlier link stops working): whoever reads the mailbox decides.
-    """
+    """Hash the password whatever the address, and let a job create or tell the owner."""
     if not _may_mail(email):
         return
-    account = find_account(email)
-    if account is None:
-        account = Account(email=email, password_hash=hash_password(password), locale=_locale())
-        db.session.add(account)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            # The same address signed up at the same moment: the first one stands.
-            db.session.rollback()
-            return
-        send_confirmation(account)
-    elif account.closed_at is not None:
-        return
-    elif account.email_confirmed_at is None:
-        account.password_hash = hash_password(password)
-        send_confirmation(account)
-    else:
-        _mail(account, "account_exists", login_link=_link("auth.login"),
-              reset_link=_link("auth.reset_request"))
-    db.session.commit()
+    password_hash = hash_password(password)
+    enqueue_now("kodaira_app.auth.jobs.sign_up", email, password_hash, request_locale())
 
 
 def resend_confirmation(email: str) -> None:
-    account = find_account(email)
-    if account is None or account.closed_at is not None or not _may_mail(email):
-        return
-    if account.email_confirmed_at is None:
-        send_confirmation(account)
-        db.session.commit()
+    if _may_mail(email):
+        enqueue_now("kodaira_app.auth.jobs.resend_confirmation", email, request_locale())
+
+
+def send_reset(email: str) -> None:
+    if _may_mail(email):
+        enqueue_now("kodaira_app.auth.jobs.send_reset", email, request_locale())
 
 
 def confirm(account: Account) -> None:
@@ -120,20 +94,14 @@ def confirm(account: Account) -> None:
     db.session.commit()
 
 
-def send_reset(email: str) -> None:
-    account = find_account(email)
-    if account is None or account.closed_at is not None or not _may_mail(email):
-        return
-    token = tokens.make_token(account, tokens.RESET_SALT)
-    _mail(account, "account_reset", link=_link("auth.reset_password", token=token),
-          minutes=tokens.RESET_MAX_AGE // 60)
-    db.session.commit()
+def set_password(account: Account, password: str, keep: str | None = None) -> None:
+    """The one way a password changes (reset link or 各種お手続き).
 
-
-def set_password(account: Account, password: str) -> None:
-    """New password: every session of the account ends; the mailbox is proven too."""
+    Every session of the account ends but `keep` (the browser that changed it); a reset
+    proves the mailbox, so an unconfirmed address counts as confirmed.
+    """
     account.password_hash = hash_password(password)
-    account.session_version += 1
     if account.email_confirmed_at is None:
         account.email_confirmed_at = utcnow()
     db.session.commit()
+    sessions.revoke_all(account_id=account.id, keep=keep)

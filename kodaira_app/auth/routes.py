@@ -12,9 +12,9 @@ from flask import (
 )
 from flask_babel import format_time
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from kodaira_app.auth import accounts, tokens
+from kodaira_app.auth import accounts, sessions, tokens
 from kodaira_app.auth.accounts import LOGIN_PER_EMAIL, LOGIN_PER_IP
 from kodaira_app.auth.forms import (
     PASSWORD_MIN,
@@ -25,7 +25,6 @@ from kodaira_app.auth.forms import (
     SignupForm,
 )
 from kodaira_app.auth.throttle import first_block, forget, record
-from kodaira_app.extensions import db
 from kodaira_app.i18n import remember_choice
 from kodaira_app.main.routes import safe_next
 
@@ -96,9 +95,11 @@ def login():
         account = None if until else accounts.check_login(form.email.data, form.password.data)
         if until:
             form.form_errors.append(
-                _("ログインの失敗が続いたため、しばらくログインできません。"
-                  "日本時間%(time)s以降にもう一度お試しください。",
-                  time=format_time(until, "HH:mm"))
+                _(
+                    "ログインの失敗が続いたため、しばらくログインできません。"
+                    "日本時間%(time)s以降にもう一度お試しください。",
+                    time=format_time(until, "HH:mm"),
+                )
             )
         elif account is None:
             record(checks)
@@ -108,8 +109,7 @@ def login():
         else:
             forget(LOGIN_PER_EMAIL, form.email.data)
             remember_choice(account)
-            db.session.commit()
-            login_user(account, remember=form.remember.data)
+            sessions.sign_in(account, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, unconfirmed=unconfirmed)
 
@@ -117,7 +117,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    sessions.sign_out()
     flash(_("ログアウトしました。"), "info")
     return redirect(url_for("main.index"))
 
@@ -138,7 +138,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         accounts.set_password(account, form.password.data)
         if current_user.is_authenticated:
-            logout_user()
+            sessions.sign_out()
         flash(_("パスワードを変更しました。新しいパスワードでログインしてください。"), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, password_min=PASSWORD_MIN)

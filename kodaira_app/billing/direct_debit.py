@@ -12,7 +12,7 @@ from kodaira_app.extensions import db
 from kodaira_app.models.billing import DirectDebitApplication
 from kodaira_app.timeutil import utcnow
 
-STATUSES = ("submitted", "processed", "rejected")
+STATUSES = ("submitted", "processed", "rejected", "withdrawn")
 
 
 def mask_account_number(number: str) -> tuple[str, str]:

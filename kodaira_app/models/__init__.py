@@ -6,6 +6,7 @@ from kodaira_app.models.customers import Consent, ContractLink, Customer
 from kodaira_app.models.mail import OutboxMail
 from kodaira_app.models.readings import ApiToken, Reading, ReadingChange
 from kodaira_app.models.reports import Delivery, ReportSlot, WindowEvaluation
+from kodaira_app.models.sessions import LoginSession
 from kodaira_app.models.watch import WatchPause, WatchRecipient, WatchRegistration, WatchWindow
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "ContractLink",
     "Customer",
     "Delivery",
+    "LoginSession",
     "OutboxMail",
     "Reading",
     "ReadingChange",

@@ -20,13 +20,17 @@ class Account(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(16))
-    # Bumped on password change: sessions carrying an older value are logged out.
+    # No longer read: each login is a LoginSession row, revoked on a password change.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The random id of the LoginSession this request runs under (not a column): it is what
+    # Flask-Login puts in the session and the remember cookie.
+    login_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return self.login_token or ""
 
     @property
     def is_active(self) -> bool:

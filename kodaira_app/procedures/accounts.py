@@ -1,30 +1,29 @@
-"""Account procedures: change the e-mail address or the password, leave the app."""
+"""Account procedures: change the e-mail address, leave the app.
+
+The password change is auth.accounts.set_password, the one way a password changes.
+"""
 
 from __future__ import annotations
 
 from flask import current_app, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
-from kodaira_app.auth.accounts import find_account, hash_password
+from kodaira_app.auth import sessions, tokens
+from kodaira_app.auth.accounts import find_account
+from kodaira_app.auth.tokens import EMAIL_CHANGE_MAX_AGE, EMAIL_CHANGE_SALT
 from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
 from kodaira_app.models import Account, ContractLink, Customer, WatchRegistration
+from kodaira_app.procedures.leaving import forget_account
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch.notices import mask_email
 from kodaira_app.watch.registrations import end_registration
 
-EMAIL_CHANGE_SALT = "email-change"
-EMAIL_CHANGE_MAX_AGE = 24 * 3600
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CHANGE_SALT)
-
 
 def request_email_change(account: Account, new_email: str, locale: str) -> None:
     """Mail a confirmation link to the new address; nothing changes until it is opened."""
-    token = _serializer().dumps({"id": account.id, "old": account.email, "new": new_email})
+    payload = {"id": account.id, "old": account.email, "new": new_email}
+    token = tokens.sign(payload, EMAIL_CHANGE_SALT)
     queue_mail(
         to=new_email,
         kind="account_email_change",
@@ -38,11 +37,8 @@ def request_email_change(account: Account, new_email: str, locale: str) -> None:
 
 def load_email_change(token: str) -> tuple[Account, str] | None:
     """The account and its new address, while the link is valid and unused."""
-    try:
-        data = _serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
-    except BadSignature:  # also SignatureExpired
-        return None
-    if not isinstance(data, dict):
+    data = tokens.unsign(token, EMAIL_CHANGE_SALT, EMAIL_CHANGE_MAX_AGE)
+    if data is None:
         return None
     account = db.session.get(Account, data.get("id"))
     if account is None or account.closed_at is not None or account.email != data.get("old"):
@@ -66,13 +62,6 @@ def apply_email_change(account: Account, new_email: str) -> bool:
     )
     db.session.commit()
     return True
-
-
-def change_password(account: Account, password: str) -> None:
-    """Every other session ends: they carry the old session_version."""
-    account.password_hash = hash_password(password)
-    account.session_version = (account.session_version or 1) + 1
-    db.session.commit()
 
 
 def leaving_summary(account: Account) -> tuple[list[Customer], list[WatchRegistration]]:
@@ -102,7 +91,11 @@ def leaving_summary(account: Account) -> tuple[list[Customer], list[WatchRegistr
 
 
 def close_account(account: Account) -> None:
-    """Free the contracts, end every watch (recipients told), close the account."""
+    """Free the contracts, end every watch (recipients told), close the account.
+
+    What identifies or reaches people goes (procedures/leaving.py); consent records and
+    the audit trail stay.
+    """
     contracts, registrations = leaving_summary(account)
     for registration in registrations:
         end_registration(registration, db.session.get(Customer, registration.customer_id))
@@ -110,9 +103,11 @@ def close_account(account: Account) -> None:
         select(ContractLink).where(ContractLink.account_id == account.id)
     ):
         db.session.delete(link)
+    db.session.flush()
     now = utcnow()
+    forget_account(account, now)
     account.closed_at = now
     # The address may sign up again: the closed account keeps a placeholder.
     account.email = f"closed-{account.id}-{int(now.timestamp())}@closed.invalid"
-    account.session_version = (account.session_version or 1) + 1
     db.session.commit()
+    sessions.revoke_all(account_id=account.id)

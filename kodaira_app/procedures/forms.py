@@ -45,3 +45,7 @@ class LeaveForm(CurrentPasswordForm):
 
 class ButtonForm(FlaskForm):
     submit = SubmitField(_l("変更する"))
+
+
+class EndSessionsForm(FlaskForm):
+    submit = SubmitField(_l("すべての端末でログアウトする"))

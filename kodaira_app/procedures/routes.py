@@ -1,13 +1,21 @@
 """各種お手続き: the menu, and the account procedures (e-mail, password, leaving)."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_login.config import COOKIE_NAME
+from flask_login import current_user, login_required
 
+from kodaira_app.auth import sessions
+from kodaira_app.auth.accounts import set_password
+from kodaira_app.auth.tokens import EMAIL_CHANGE_MAX_AGE
 from kodaira_app.procedures import accounts
-from kodaira_app.procedures.forms import ButtonForm, EmailChangeForm, LeaveForm, PasswordChangeForm
+from kodaira_app.procedures.forms import (
+    ButtonForm,
+    EmailChangeForm,
+    EndSessionsForm,
+    LeaveForm,
+    PasswordChangeForm,
+)
 
 bp = Blueprint("procedures", __name__)
 
@@ -32,9 +40,7 @@ def change_email():
 @bp.get("/procedures/email/sent")
 @login_required
 def email_sent():
-    return render_template(
-        "procedures/email_sent.html", hours=accounts.EMAIL_CHANGE_MAX_AGE // 3600
-    )
+    return render_template("procedures/email_sent.html", hours=EMAIL_CHANGE_MAX_AGE // 3600)
 
 
 @bp.route("/procedures/email/confirm/<token>", methods=["GET", "POST"])
@@ -64,13 +70,8 @@ def confirm_email(token: str):
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        accounts.change_password(current_user, form.password.data)
-        # This session (and its "remember me" cookie) carries the new version; every other
-        # one is logged out.
-        remembered = request.cookies.get(
-            current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
-        )
-        login_user(current_user._get_current_object(), remember=bool(remembered))
+        # This browser's session (and its "remember me" cookie) stays; every other one ends.
+        set_password(current_user, form.password.data, keep=sessions.current_token())
         flash(_("パスワードを変更しました。ほかの端末ではログアウトされました。"), "success")
         return redirect(url_for(".index"))
     return render_template("procedures/password.html", form=form)
@@ -82,10 +83,34 @@ def leave():
     form = LeaveForm()
     if form.validate_on_submit():
         accounts.close_account(current_user._get_current_object())
-        logout_user()
+        sessions.sign_out()
         flash(_("退会の手続きが完了しました。ご利用ありがとうございました。"), "success")
         return redirect(url_for("main.index"))
     contracts, registrations = accounts.leaving_summary(current_user)
     return render_template(
         "procedures/leave.html", form=form, contracts=contracts, registrations=registrations
     )
+
+
+@bp.get("/procedures/sessions")
+@login_required
+def devices():
+    """ログイン中の端末: every browser signed in to this account, this one marked."""
+    return render_template(
+        "procedures/sessions.html",
+        rows=sessions.live_sessions(current_user),
+        this_token=sessions.current_token(),
+        is_token_of=sessions.is_token_of,
+        when=lambda moment: format_datetime(moment, "yyyy-MM-dd HH:mm"),
+        form=EndSessionsForm(),
+    )
+
+
+@bp.post("/procedures/sessions/end-all")
+@login_required
+def end_all_sessions():
+    if EndSessionsForm().validate_on_submit():
+        sessions.sign_out(everywhere=True)
+        flash(_("すべての端末でログアウトしました。"), "success")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(".devices"))

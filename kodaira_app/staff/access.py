@@ -13,13 +13,13 @@ from datetime import timedelta
 
 from flask import abort, current_app, g, request, session
 
-from kodaira_app.auth import throttle
+from kodaira_app.auth import sessions, throttle
 from kodaira_app.auth.throttle import Limit
 from kodaira_app.extensions import db
 from kodaira_app.models.staff import StaffUser
 from kodaira_app.timeutil import utcnow
 
-STAFF_KEY = "staff_id"
+STAFF_KEY = "staff_session"  # the random id of the staff member's LoginSession row
 SEEN_KEY = "staff_seen"
 PENDING_KEY = "staff_pending"  # password accepted, code not yet
 PENDING_SECONDS = 300
@@ -35,16 +35,24 @@ def current_staff() -> StaffUser | None:
 
 
 def load_staff() -> str | None:
-    """Put the session's staff member on `g`; "expired" when the idle timeout ended it."""
+    """Put the session's staff member on `g`; why it ended when it just did.
+
+    "expired": the idle timeout; "ended": the 8-hour limit, a logout elsewhere with this
+    cookie, a reset or disabling of the account (the LoginSession row decides).
+    """
     g.staff = None
-    staff_id = session.get(STAFF_KEY)
-    if staff_id is None:
+    token = session.get(STAFF_KEY)
+    if token is None:
         return None
     seen = session.get(SEEN_KEY, 0)
     if time.time() - seen > idle_limit_seconds():
         end_staff_session()
         return "expired"
-    staff = db.session.get(StaffUser, staff_id)
+    row = sessions.find_session(token)
+    if row is None or row.staff_id is None:
+        end_staff_session()
+        return "ended"
+    staff = db.session.get(StaffUser, row.staff_id)
     if staff is None or staff.disabled_at is not None:
         end_staff_session()
         return None
@@ -54,13 +62,16 @@ def load_staff() -> str | None:
 
 
 def start_staff_session(staff: StaffUser) -> None:
+    """A new LoginSession row; the cookie carries only its random id. The caller commits."""
     session.pop(PENDING_KEY, None)
-    session[STAFF_KEY] = staff.id
+    session[STAFF_KEY] = sessions.open_session(staff_id=staff.id)
     session[SEEN_KEY] = int(time.time())
     staff.last_login_at = utcnow()
 
 
 def end_staff_session() -> None:
+    """Logout: the row is revoked, so a copy of this cookie opens nothing either."""
+    sessions.revoke_token(session.get(STAFF_KEY))
     for key in (STAFF_KEY, SEEN_KEY, PENDING_KEY):
         session.pop(key, None)
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from kodaira_app.auth.sessions import revoke_all
 from kodaira_app.extensions import db
 from kodaira_app.models.staff import STAFF_ROLES, StaffUser
 from kodaira_app.staff.audit import record
@@ -77,6 +78,7 @@ def reset_password_command(email: str) -> None:
     staff.password_hash = _hash(password)
     record(None, "staff_password_reset", "staff", staff.id, email="cli")
     db.session.commit()
+    revoke_all(staff_id=staff.id)  # whoever knew the old password is signed out
     click.echo(f"password: {password}")
 
 
@@ -90,17 +92,19 @@ def reset_totp_command(email: str) -> None:
     staff.totp_last_step = None
     record(None, "staff_totp_reset", "staff", staff.id, email="cli")
     db.session.commit()
+    revoke_all(staff_id=staff.id)  # a lost phone: its sessions end with the old secret
     click.echo(f"TOTP URI: {provisioning_uri(staff)}")
 
 
 @staff_cli.command("disable")
 @click.argument("email")
 def disable_command(email: str) -> None:
-    """Close a staff account: its session ends at the next request."""
+    """Close a staff account: every session of it ends at once."""
     staff = _find(email)
     staff.disabled_at = utcnow()
     record(None, "staff_disabled", "staff", staff.id, email="cli")
     db.session.commit()
+    revoke_all(staff_id=staff.id)
     click.echo(f"disabled {staff.email}")
 
 

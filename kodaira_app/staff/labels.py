@@ -36,6 +36,7 @@ DIRECT_DEBIT_STATUS = {
     "submitted": _l("未処理"),
     "processed": _l("手続き完了"),
     "rejected": _l("不備により返却"),
+    "withdrawn": _l("退会により取り下げ"),
 }
 
 TICK_MODE = {"on_time": _l("予定どおり"), "late": _l("遅れて評価"), "missed": _l("期限切れ")}

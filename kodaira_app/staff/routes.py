@@ -59,12 +59,15 @@ MENU = [
 
 @bp.before_request
 def gate():
-    expired = access.load_staff() == "expired"
+    ended = access.load_staff()
     action = access.action_of(request.endpoint)
     if action in access.PUBLIC:
         return None
-    if expired:
+    if ended == "expired":
         flash(_("一定時間操作がなかったため、ログアウトしました。"), "info")
+        return redirect(url_for("staff.login"))
+    if ended == "ended":
+        flash(_("このログインは終了しました。もう一度ログインしてください。"), "info")
         return redirect(url_for("staff.login"))
     if current_staff() is None:
         abort(404)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kodaira_app.demo import billing as demo_billing
 from kodaira_app.extensions import db
 from kodaira_app.models.billing import Bill
-from tests.support.accounts import make_account
+from tests.support.accounts import make_account, session_id
 from tests.support.factories import link, make_customer
 
 HEADER = ("customer_number,period_start,period_end,reading_date,meter_reading,usage_m3,"
@@ -145,7 +145,7 @@ def test_demo_bills(app, client, clock):
     assert all(b.paid_on for b in latest[2:])
     assert all(b.total == b.water_charge + b.sewer_charge for b in latest)
     with client.session_transaction() as session:
-        session["_user_id"] = demo.get_id()
+        session["_user_id"] = session_id(demo)
     soup = BeautifulSoup(client.get("/pay").data, "html.parser")
     states = [tr.find_all("td")[-1].get_text(strip=True)
               for tr in soup.find("table", class_="unpaid").tbody.find_all("tr")]

@@ -13,7 +13,7 @@ from kodaira_app.contracts.normalize import (
 )
 from kodaira_app.extensions import db
 from kodaira_app.models import Consent, ContractLink, ThrottleEvent, WatchRegistration
-from tests.support.accounts import make_account
+from tests.support.accounts import make_account, session_id
 from tests.support.factories import link, make_customer
 from tests.support.pages import (
     field_error,
@@ -275,7 +275,7 @@ def test_contract_already_on_this_account_says_so(client, auth, parent):
 def test_failed_attempts_on_one_number_are_throttled_across_accounts(app, client, auth, parent):
     guesser = app.test_client()
     with guesser.session_transaction() as session:
-        session["_user_id"] = make_account("guesser@example.com").get_id()
+        session["_user_id"] = session_id(make_account("guesser@example.com"))
     for name in ("アイウ", "エオカ", "キクケ", "コサシ", "スセソ"):
         assert field_errors(page(add(guesser, kana=name))) == {"customer_number": MISMATCH}
     auth.signed_in()
@@ -358,7 +358,7 @@ def test_after_pattern_2_the_parent_cannot_register_the_contract(app, client, au
     register(client)
     parent_client = app.test_client()
     with parent_client.session_transaction() as session:
-        session["_user_id"] = make_account("parent@example.com").get_id()
+        session["_user_id"] = session_id(make_account("parent@example.com"))
     message = field_error(page(add(parent_client)), "customer_number")
     assert message.startswith("この契約はすでにアプリに登録されているため、追加できません。")
 

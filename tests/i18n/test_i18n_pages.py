@@ -20,7 +20,6 @@ from kodaira_app.i18n import html_lang
 from kodaira_app.mailer.outbox import render_mail
 from kodaira_app.models import OutboxMail, WatchPause
 from kodaira_app.models.reports import Delivery
-from kodaira_app.procedures.accounts import _serializer as email_change_links
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch.pauses import send_due_pause_notices
@@ -245,8 +244,8 @@ def test_resident_pages_have_no_japanese_left(app, auth, client, locale):
         header = client.get(f"/usage/{own.id}/{csv}").get_data(as_text=True).splitlines()[0]
         if found := offending(locale, header):
             walk.found[f"GET {csv} (header)"] = found
-    change = email_change_links().dumps(
-        {"id": account.id, "old": account.email, "new": "n@example.com"}
+    change = tokens.sign(
+        {"id": account.id, "old": account.email, "new": "n@example.com"}, tokens.EMAIL_CHANGE_SALT
     )
     walk(f"/procedures/email/confirm/{change}")
     walk(f"/watch/{own.id}/end", {})

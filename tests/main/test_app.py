@@ -47,12 +47,18 @@ def test_unknown_language_is_ignored(client):
 
 
 def test_closed_account_session_is_not_loaded(app):
-    from kodaira_app.web import load_account
+    from kodaira_app.auth.sessions import load_account
+    from kodaira_app.extensions import db
+    from kodaira_app.timeutil import utcnow
+    from tests.support.accounts import session_id
 
     account = make_account()
-    assert load_account(account.get_id()) is not None
-    assert load_account(f"{account.id}:{account.session_version + 1}") is None
+    token = session_id(account)
+    assert load_account(token) is account
     assert load_account("nonsense") is None
+    account.closed_at = utcnow()
+    db.session.commit()
+    assert load_account(token) is None
 
 
 def test_trusted_proxy_gives_the_visitor_address(app_config):

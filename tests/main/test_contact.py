@@ -121,10 +121,12 @@ def test_without_settings_no_contact_is_shown(unset, client):
 
 
 def test_development_defaults_are_the_demo_office_and_production_has_none():
-    assert {k: load_config({})[k] for k in DEMO_CONTACT} == DEMO_CONTACT
+    development = load_config({"APP_ENV": "development"})
+    assert {k: development[k] for k in DEMO_CONTACT} == DEMO_CONTACT
     production = load_config({"APP_ENV": "production", "SECRET_KEY": "x"})
     assert all(production[name] == "" for name in DEMO_CONTACT)
-    own = load_config({"CONTACT_PHONE": "0164-00-0000"})
+    assert all(load_config({})[name] == "" for name in DEMO_CONTACT)  # production by default
+    own = load_config({"APP_ENV": "development", "CONTACT_PHONE": "0164-00-0000"})
     assert own["CONTACT_PHONE"] == "0164-00-0000"
 
 

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Account, ContractLink
-from tests.support.accounts import DEFAULT_PASSWORD, make_account
+from tests.support.accounts import DEFAULT_PASSWORD, make_account, session_id
 from tests.support.mailbox import text_body
 from tests.support.pages import page
 from tests.support.watch import anonymous, error_beside, flashes, own_contract, register
@@ -160,7 +160,7 @@ def test_password_change_refusals(client, account, current, new, confirm, field_
 def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, account):
     other_device = app.test_client()
     with other_device.session_transaction() as session:
-        session["_user_id"] = account.get_id()
+        session["_user_id"] = session_id(account)
     response = change_password(client)
     assert response.headers["Location"] == "/procedures"
     soup = page(client.get("/procedures"))
@@ -226,9 +226,18 @@ def test_leaving_ends_the_watch_of_an_added_contract(client, account):
     assert registration.ended_at is not None
 
 
-def test_password_change_renews_this_devices_remember_me_cookie(client, account):
-    client.set_cookie("remember_token", "an old value")
-    change_password(client)
-    cookie = client.get_cookie("remember_token")
-    db.session.refresh(account)
-    assert cookie.value.startswith(f"{account.id}:{account.session_version}|")
+def test_password_change_keeps_this_devices_remember_me_cookie(app, client, account):
+    """The remember cookie carries this browser's session, which the change keeps."""
+    remembered = app.test_client()
+    remembered.set_cookie("remember_token", remember_cookie_for(app, session_id(account, True)))
+    change_password(remembered)
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered.get_cookie("remember_token").value)
+    assert fresh.get("/procedures").status_code == 200
+
+
+def remember_cookie_for(app, token: str) -> str:
+    from flask_login.utils import encode_cookie
+
+    with app.test_request_context():
+        return encode_cookie(token)

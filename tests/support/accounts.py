@@ -43,6 +43,15 @@ class AuthActions:
         """
         account = make_account(email, password)
         with self._client.session_transaction() as session:
-            session["_user_id"] = account.get_id()
+            session["_user_id"] = session_id(account)
             session["_fresh"] = True
         return account
+
+
+def session_id(account: Account, remember: bool = False) -> str:
+    """A new login session row of the account: the id its cookies carry."""
+    from kodaira_app.auth.sessions import open_session
+
+    token = open_session(account=account, remember=remember)
+    db.session.commit()
+    return token

@@ -38,7 +38,11 @@ def current_code(staff: StaffUser) -> str:
 
 def sign_in_staff(client, staff: StaffUser) -> StaffUser:
     """Put the staff member's id in the test client's session, as a finished login does."""
+    from kodaira_app.auth.sessions import open_session
+
+    token = open_session(staff_id=staff.id)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["staff_id"] = staff.id
+        session["staff_session"] = token
         session["staff_seen"] = int(time.time())
     return staff

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from kodaira_app.watch.registrations import stop_recipient
-from tests.support.accounts import make_account
+from tests.support.accounts import make_account, session_id
 from tests.support.pages import get_page, page, text
 from tests.support.readings import add_readings
 from tests.support.ticks import run_tick
@@ -137,8 +137,10 @@ def test_csv_has_one_line_per_window(client, contract, watched):
     assert by_day["25"][2:5] == ["一部未着", "", "5.0"]
 
 
-def test_only_the_last_60_days(client, clock, contract, watched):
+def test_only_the_last_60_days(client, clock, account, contract, watched):
     clock.freeze(jst(2026, 11, 21, 14, 30) + timedelta(days=60, minutes=1))
+    with client.session_transaction() as session:  # a login of that day
+        session["_user_id"] = session_id(account)
     rows = history_rows(get_page(client, f"/watch/{contract.id}/history"))
     assert rows[-1][0] == "11月22日 08:00〜14:00"
 
@@ -150,7 +152,7 @@ def test_another_account_gets_404(app, client, contract, watched):
     assert client.get(f"/watch/{mine.id}/history.csv").status_code == 404
     stranger = app.test_client()
     with stranger.session_transaction() as session:
-        session["_user_id"] = other.get_id()
+        session["_user_id"] = session_id(other)
         session["_fresh"] = True
     page(stranger.get(f"/watch/{contract.id}/history"), status=404)
     page(stranger.get(f"/watch/{contract.id}/history.csv"), status=404)
