@@ -41,7 +41,7 @@ def _database_url(env: dict[str, str]) -> str:
     # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -98,7 +98,13 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 200) * 1024 * 1024,
+        # Bodies: MAX_UPLOAD_MB for the CSV uploads and the API only, MAX_FORM_KB for every
+        # other request (kodaira_app/web.py sets it per request).
+        "MAX_UPLOAD_MB": _int(env, "MAX_UPLOAD_MB", 200),
+        "MAX_FORM_KB": _int(env, "MAX_FORM_KB", 64),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_FORM_KB", 64) * 1024,
+        # 「通知先に登録されました」 notices one address may get in 24 hours, all accounts together.
+        "NOTICE_DAILY_LIMIT_PER_ADDRESS": _int(env, "NOTICE_DAILY_LIMIT_PER_ADDRESS", 5),
         # In-process queue worker for `make run` without Redis.
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER")),
         # The staff console signs a clerk out after this many minutes without a request.
