@@ -41,7 +41,7 @@ def _database_url(env: dict[str, str]) -> str:
     # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + url[len(prefix):]
     return url
 
 
