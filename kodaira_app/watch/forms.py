@@ -12,6 +12,7 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 
 from kodaira_app.i18n import LANGUAGES
+from kodaira_app.validators import PlainName
 from kodaira_app.watch.pauses import PauseError, check_pause
 from kodaira_app.watch.windows import (
     MAX_RECIPIENTS,
@@ -96,7 +97,7 @@ def raise_message(code: str):
 
 
 class RecipientForm(Form):
-    name = StringField(_l("名前"))
+    name = StringField(_l("名前"), validators=[PlainName()])
     email = StringField(_l("メールアドレス"))
     locale = SelectField(_l("メールの言語"), choices=language_choices, validate_choice=False)
 
@@ -173,7 +174,8 @@ class WatchInputForm(FlaskForm):
             if not name and not email:
                 continue
             checked = Recipient(
-                name=_checked(row.name, check_name, name),
+                # A name PlainName refused already says why; check_name would say it again.
+                name=name if row.name.errors else _checked(row.name, check_name, name),
                 email=_checked(row.email, check_email, email),
                 locale=row.locale.data,
             )
