@@ -56,8 +56,10 @@ class ContractAddForm(FlaskForm):
     def validate_consent(self, field):
         if self.relation.data in ("family", "other") and not field.data:
             raise ValidationError(
-                _l("申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
-                   "「確認した」にチェックしてください。")
+                _l(
+                    "申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
+                    "「確認した」にチェックしてください。"
+                )
             )
 
     def validate(self, extra_validators=None) -> bool:
@@ -65,7 +67,8 @@ class ContractAddForm(FlaskForm):
             return False
         try:
             self.customer = find_claimable(
-                self.account, normalize_customer_number(self.customer_number.data),
+                self.account,
+                normalize_customer_number(self.customer_number.data),
                 self.name_kana.data,
             )
         except LinkRefused as refused:
