@@ -53,7 +53,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     if not secret:
         if app_env not in {"development", "testing"}:
             raise ConfigError("SECRET_KEY must be set when APP_ENV is not development")
-        secret = "development-only-secret-key"
+        secret = "development-only-secret-key"  # nosec B105  # development and tests only
     mail_server = env.get("MAIL_SERVER", "")
     base_url = env.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     https = base_url.startswith("https://")
