@@ -25,8 +25,9 @@ def token(app):
     return token
 
 
-def post(client, body, token=None, **kwargs):
+def post(client, body, token=None, headers_extra=None, **kwargs):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers.update(headers_extra or {})
     return client.post("/api/v1/readings", json=body, headers=headers, **kwargs)
 
 
@@ -72,12 +73,25 @@ def test_partial_success_lists_the_bad_rows_by_index(client, token):
         "replaced": 0,
         "unchanged": 0,
         "errors": [
-            {"index": 0, "reason": "unknown meter_id: M9"},
-            {"index": 2, "reason": "hour_start is not on the hour: 2026-11-25T06:15:00+09:00"},
-            {"index": 3, "reason": "liters must not be negative: -2"},
+            {"index": 0, "code": "meter_unknown", "reason": "unknown meter_id: M9"},
+            {
+                "index": 2,
+                "code": "hour_not_on_the_hour",
+                "reason": "hour_start is not on the hour: 2026-11-25T06:15:00+09:00",
+            },
+            {"index": 3, "code": "liters_negative", "reason": "liters must not be negative: -2"},
         ],
     }
     assert stored() == {("M1", SIX_TOKYO): 123}
+
+
+def test_row_reasons_are_english_whatever_the_accept_language(client, token):
+    response = post(
+        client, [{**ROW, "meter_id": "M9"}], token, headers_extra={"Accept-Language": "ja"}
+    )
+    assert response.get_json()["errors"] == [
+        {"index": 0, "code": "meter_unknown", "reason": "unknown meter_id: M9"}
+    ]
 
 
 @pytest.mark.parametrize(

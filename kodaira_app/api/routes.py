@@ -1,7 +1,8 @@
 """The head-end API: POST /api/v1/readings with a JSON list of hourly readings.
 
 Answers 200 when every row was stored or already there, 207 when some rows were
-refused (the body lists them by index with a code; the good rows are stored), 400 when
+refused (the body lists them by index with a code and an English reason; the good rows
+are stored), 400 when
 the body is not a JSON list, 401 without a valid token, 413 over MAX_ROWS rows or over
 the body limit, 429 after too many bad tokens from one address. Every error is
 {"error": {"code": ..., "message": ...}} (see api/errors.py).
@@ -19,6 +20,7 @@ from kodaira_app.api.auth import token_required
 from kodaira_app.api.errors import ApiError, from_http_exception
 from kodaira_app.extensions import csrf
 from kodaira_app.readings.importer import import_readings_rows
+from kodaira_app.readings.problems import describe
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # A machine client with a bearer token: no cookies, so no CSRF.
@@ -43,7 +45,14 @@ def readings():
         "stored": result.imported,
         "replaced": result.replaced,
         "unchanged": result.unchanged,
-        "errors": [{"index": index, "reason": reason} for index, reason in result.errors],
+        "errors": [
+            {
+                "index": index,
+                "code": problem.code,
+                "reason": describe(problem.code, problem.params, "en"),
+            }
+            for index, problem in result.problems
+        ],
     }
     return jsonify(body), 207 if result.errors else 200
 
