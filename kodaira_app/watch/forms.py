@@ -200,7 +200,7 @@ class WatchInputForm(FlaskForm):
         self._check_notice_limits()
 
     def _check_notice_limits(self) -> None:
-        """A new address whose 「登録されました」 notices for today are used is refused."""
+        """A new address that had its 「登録されました」 notices of 24 hours is refused."""
         entries = [e.form for e in self.recipients if e.form.email.data and not e.form.email.errors]
         if not entries:
             return
