@@ -52,6 +52,7 @@ test: catalogs browser
 lint: install
 	$(BIN)/ruff check kodaira_app tests bench worker.py wsgi.py
 	$(BIN)/ruff format --check kodaira_app tests bench worker.py wsgi.py
+	$(BIN)/bandit -q -c pyproject.toml -r kodaira_app
 
 # Regenerates the initial migration from the models (before the first deployment only).
 migration: install

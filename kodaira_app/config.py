@@ -19,7 +19,7 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 # Only these may run on the embedded defaults; anything else (or nothing) is production.
 RELAXED_ENVS = frozenset({"development", "testing"})
-DEVELOPMENT_SECRET = "development-only-secret-key"
+DEVELOPMENT_SECRET = "development-only-secret-key"  # nosec B105  # development and tests only
 MIN_SECRET_BYTES = 32
 MIN_SECRET_DISTINCT = 10
 
@@ -122,7 +122,13 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 200) * 1024 * 1024,
+        # Bodies: MAX_UPLOAD_MB for the CSV uploads and the API only, MAX_FORM_KB for every
+        # other request (kodaira_app/web.py sets it per request).
+        "MAX_UPLOAD_MB": _int(env, "MAX_UPLOAD_MB", 200),
+        "MAX_FORM_KB": _int(env, "MAX_FORM_KB", 64),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_FORM_KB", 64) * 1024,
+        # 「通知先に登録されました」 notices one address may get in 24 hours, all accounts together.
+        "NOTICE_DAILY_LIMIT_PER_ADDRESS": _int(env, "NOTICE_DAILY_LIMIT_PER_ADDRESS", 5),
         # In-process queue worker for `make run` without Redis.
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER")),
         # The staff console signs a clerk out after this many minutes without a request.

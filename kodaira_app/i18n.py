@@ -10,6 +10,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kodaira_app.api.errors import from_http_exception
+
 # Each language named in itself, as the language switch shows it.
 LANGUAGES: dict[str, str] = {
     "ja": "日本語",
@@ -89,9 +91,9 @@ ERROR_PAGES = {
 
 
 def error_page(error):
-    """An error page in the layout, in the visitor's language (the API keeps Werkzeug's)."""
+    """An error page in the layout, in the visitor's language (the API answers JSON)."""
     if request.path.startswith("/api/"):
-        return error
+        return from_http_exception(error)
     heading, message = ERROR_PAGES[error.code]
     return render_template("errors/error.html", heading=heading, message=message), error.code
 

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from kodaira_app.validators import NotCommonPassword
+
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 
@@ -36,6 +38,7 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
                 max=PASSWORD_MAX,
                 message=_l("パスワードは%(n)s文字以内で入力してください。", n=PASSWORD_MAX),
             ),
+            NotCommonPassword(),
         ],
     )
     confirm = PasswordField(

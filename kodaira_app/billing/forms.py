@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from kodaira_app.billing.direct_debit import pending_for
+from kodaira_app.validators import PlainName
 
 _KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc]+( [\u30a1-\u30fa\u30fc]+)*$")
 
@@ -45,6 +46,7 @@ class DirectDebitForm(FlaskForm):
         validators=[
             DataRequired(message=_l("金融機関名を入力してください。")),
             Length(max=50, message=_l("50文字以内で入力してください。")),
+            PlainName(),
         ],
     )
     branch_name = StringField(
@@ -53,6 +55,7 @@ class DirectDebitForm(FlaskForm):
         validators=[
             DataRequired(message=_l("支店名を入力してください。")),
             Length(max=50, message=_l("50文字以内で入力してください。")),
+            PlainName(),
         ],
     )
     account_type = RadioField(
@@ -71,6 +74,7 @@ class DirectDebitForm(FlaskForm):
         validators=[
             DataRequired(message=_l("口座名義（カナ）を入力してください。")),
             Length(max=100, message=_l("100文字以内で入力してください。")),
+            PlainName(),
         ],
     )
     request_key = HiddenField()
@@ -90,5 +94,7 @@ class DirectDebitForm(FlaskForm):
             raise ValidationError(_l("口座番号は7桁の数字で入力してください。"))
 
     def validate_account_holder_kana(self, field):
+        if field.errors:  # PlainName said what is wrong
+            return
         if not _KATAKANA.match(field.data or ""):
             raise ValidationError(_l("口座名義はカタカナで入力してください。"))

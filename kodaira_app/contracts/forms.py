@@ -6,6 +6,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from kodaira_app.contracts.linking import RELATIONS, LinkRefused, find_claimable
 from kodaira_app.contracts.normalize import is_katakana, normalize_customer_number
+from kodaira_app.validators import PlainName
 
 
 class ContractAddForm(FlaskForm):
@@ -23,6 +24,7 @@ class ContractAddForm(FlaskForm):
         validators=[
             DataRequired(message=_l("お客様氏名カナを入力してください。")),
             Length(max=100, message=_l("お客様氏名カナが長すぎます。")),
+            PlainName(),
         ],
     )
     relation = RadioField(
@@ -46,14 +48,18 @@ class ContractAddForm(FlaskForm):
             )
 
     def validate_name_kana(self, field):
+        if field.errors:  # PlainName said what is wrong
+            return
         if not is_katakana(field.data):
             raise ValidationError(_l("お客様氏名カナはカタカナで入力してください。"))
 
     def validate_consent(self, field):
         if self.relation.data in ("family", "other") and not field.data:
             raise ValidationError(
-                _l("申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
-                   "「確認した」にチェックしてください。")
+                _l(
+                    "申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
+                    "「確認した」にチェックしてください。"
+                )
             )
 
     def validate(self, extra_validators=None) -> bool:
@@ -61,7 +67,8 @@ class ContractAddForm(FlaskForm):
             return False
         try:
             self.customer = find_claimable(
-                self.account, normalize_customer_number(self.customer_number.data),
+                self.account,
+                normalize_customer_number(self.customer_number.data),
                 self.name_kana.data,
             )
         except LinkRefused as refused:

@@ -16,7 +16,7 @@ from kodaira_app.models import Account, Customer
 from kodaira_app.timeutil import utcnow
 
 DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "kodaira-demo"
+DEMO_PASSWORD = "kodaira-demo"  # nosec B105  # the demo login, printed by `flask demo load`
 OWN_NUMBER = "00000008001"
 PARENT_NUMBER = "00000008002"
 FREE_NUMBER = "00000008003"

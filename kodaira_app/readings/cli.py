@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from kodaira_app.csvimport import HeaderError
+from kodaira_app.i18n import normalize_locale
 from kodaira_app.readings.importer import import_readings_csv
 
 readings_cli = AppGroup("readings", help="Meter readings (hourly litres per meter).")
@@ -16,12 +19,31 @@ readings_cli = AppGroup("readings", help="Meter readings (hourly litres per mete
 @readings_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", help="Recorded with every changed value (default: csv:FILENAME).")
-def import_command(path: Path, source: str | None) -> None:
+@click.option(
+    "--lang",
+    help="Language of the reasons: ja, en, zh_Hans, ko, vi (default: from LANG, else ja).",
+)
+def import_command(path: Path, source: str | None, lang: str | None) -> None:
     """Import FILE.csv (meter_id,hour_start,liters); exit 1 if any row was bad.
 
     The good rows are stored even when others are bad; every bad row is printed with
-    its line number and reason.
+    its line number and reason, in the operator's language.
     """
+    with force_locale(operator_locale(lang)):
+        _import(path, source)
+
+
+def operator_locale(chosen: str | None) -> str:
+    """--lang, else the language of LANG (ja_JP.UTF-8 → ja, zh_CN → zh_Hans), else ja."""
+    if chosen:
+        if normalize_locale(chosen) is None:
+            raise click.BadParameter(f"not one of the app's languages: {chosen}")
+        return normalize_locale(chosen)
+    tag = os.environ.get("LANG", "").split(".")[0]
+    return normalize_locale(tag.replace("_", "-")) or normalize_locale(tag.split("_")[0]) or "ja"
+
+
+def _import(path: Path, source: str | None) -> None:
 
     def bad_row(line: int, reason: str) -> None:
         click.echo(f"line {line}: {reason}")

@@ -1,7 +1,8 @@
 """Hourly meter readings in: validate rows of meter_id, hour_start, liters and store them.
 
 Both ways in (a CSV file, the head-end API's JSON list) end here. Bad rows come back
-with their line (CSV) or index (API) and a reason; good rows are stored in batches, each
+with their line (CSV) or index (API) and a reason (a code and translated words, see
+readings/problems.py); good rows are stored in batches, each
 batch in its own transaction, so a file of millions of rows streams in constant memory.
 
 How a batch is written is the job of `kodaira_app.readings.store`; this module only
@@ -12,15 +13,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import select
 
-from kodaira_app.csvimport import HeaderError, ImportResult, RowError, read_rows
+from kodaira_app.csvimport import HeaderError, ImportResult, read_rows
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer
+from kodaira_app.readings.problems import Problem
 from kodaira_app.readings.store import Batch, open_writer
 from kodaira_app.timeutil import utcnow
 
@@ -36,7 +38,7 @@ _CACHE_LIMIT = 20_000
 # Up to this many meters named in a request are looked up one by one, not all loaded.
 _FEW_METERS = 5_000
 
-ErrorHook = Callable[[int, str], None]
+ErrorHook = Callable[[int, Problem], None]
 BatchHook = Callable[["ReadingsImport"], None]
 
 
@@ -45,19 +47,22 @@ class ReadingsImport(ImportResult):
     """ImportResult plus how many stored rows replaced another value, and the batches.
 
     `imported` counts every row stored (new or replaced), `unchanged` the rows that were
-    already there with the same value. `errors` keeps the first `max_errors` bad rows;
-    `error_count` counts them all.
+    already there with the same value. `errors` keeps the first `max_errors` bad rows
+    with their reason in the current language, `problems` the same rows as Problems (a
+    code and its values); `error_count` counts them all.
     """
 
     replaced: int = 0
     error_count: int = 0
     batches: int = 0
     max_errors: int | None = None
+    problems: list[tuple[int, Problem]] = field(default_factory=list)
 
-    def add_error(self, number: int, reason: str) -> None:
+    def add_error(self, number: int, problem: Problem) -> None:
         self.error_count += 1
         if self.max_errors is None or len(self.errors) < self.max_errors:
-            self.errors.append((number, reason))
+            self.errors.append((number, str(problem)))
+            self.problems.append((number, problem))
 
     @property
     def ok(self) -> bool:
@@ -122,10 +127,10 @@ def _run(
 ) -> ReadingsImport:
     result = ReadingsImport(max_errors=max_errors)
 
-    def bad(number: int, reason: str) -> None:
-        result.add_error(number, reason)
+    def bad(number: int, problem: Problem) -> None:
+        result.add_error(number, problem)
         if on_error is not None:
-            on_error(number, reason)
+            on_error(number, problem)
 
     def written(batch_result: tuple[int, int, int]) -> None:
         inserted, replaced, unchanged = batch_result
@@ -145,8 +150,8 @@ def _run(
             for number, row in rows:
                 try:
                     key, deciliters = parse(row)
-                except RowError as exc:
-                    bad(number, str(exc))
+                except Problem as exc:
+                    bad(number, exc)
                     continue
                 if key in batch.amounts:
                     # The same hour twice in one batch: write what came before first,
@@ -162,7 +167,8 @@ def _run(
                 raise
             # Unreadable further on: keep what came before, report the spot as a row.
             where, _, reason = str(exc).partition(": ")
-            bad(_line_number(where, number + 1), reason or str(exc))
+            detail = reason.removeprefix("the file cannot be read: ") or str(exc)
+            bad(_line_number(where, number + 1), Problem("unreadable", detail=detail))
         if batch.amounts:
             writer.write(batch)
     return result
@@ -208,7 +214,7 @@ class RowParser:
     def _parse_new(self, row: dict[str, str]) -> tuple[tuple[str, str], int]:
         meter = row["meter_id"]
         if meter not in self.smart:
-            raise RowError(self._meter_reason(meter))
+            raise self._meter_reason(meter)
         hour = self._remember(self._hours, row["hour_start"], self._parse_hour)
         amount = self._remember(self._amounts, row["liters"], parse_liters)
         return (self.smart[meter], hour), amount
@@ -226,15 +232,15 @@ class RowParser:
     def _parse_hour(self, text: str) -> str:
         hour = parse_hour_start(text)
         if hour > self.latest:
-            raise RowError(f"hour_start is more than an hour in the future: {_shown(text)}")
+            raise Problem("hour_in_future", value=_shown(text))
         return self._hour_text(hour)
 
-    def _meter_reason(self, meter: str) -> str:
+    def _meter_reason(self, meter: str) -> Problem:
         if not meter:
-            return "meter_id is missing"
+            return Problem("meter_missing")
         if meter in self.other_meters:
-            return f"meter_id {_shown(meter)} has no smart meter"
-        return f"unknown meter_id: {_shown(meter)}"
+            return Problem("meter_not_smart", value=_shown(meter))
+        return Problem("meter_unknown", value=_shown(meter))
 
 
 def _known_meters(
@@ -263,39 +269,35 @@ def _known_meters(
 def parse_hour_start(text: str) -> datetime:
     """An ISO 8601 date and time with a UTC offset, on the hour, as an aware UTC datetime."""
     if not text:
-        raise RowError("hour_start is missing")
+        raise Problem("hour_missing")
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise RowError(f"hour_start is not an ISO 8601 date and time: {_shown(text)}") from None
+        raise Problem("hour_invalid", value=_shown(text)) from None
     if value.tzinfo is None:
-        raise RowError(
-            f"hour_start has no UTC offset (write e.g. 2026-11-25T06:00:00+09:00): {_shown(text)}"
-        )
+        raise Problem("hour_no_offset", value=_shown(text))
     value = value.astimezone(UTC)
     if value.minute or value.second or value.microsecond:
-        raise RowError(f"hour_start is not on the hour: {_shown(text)}")
+        raise Problem("hour_not_on_the_hour", value=_shown(text))
     return value
 
 
 def parse_liters(text: str) -> int:
     """Litres with at most one decimal (0.1 L, the meters' resolution) as decilitres."""
     if not text:
-        raise RowError("liters is missing")
+        raise Problem("liters_missing")
     negative = text.startswith("-")
     whole, dot, fraction = text.removeprefix("-").partition(".")
     fraction = fraction.rstrip("0") if dot else fraction
     if not (_digits(whole) and (not dot or fraction == "" or _digits(fraction))):
-        raise RowError(f"liters is not a number: {_shown(text)}")
+        raise Problem("liters_invalid", value=_shown(text))
     if len(fraction) > 1:
-        raise RowError(
-            f"liters has more than one decimal (0.1 L is the resolution): {_shown(text)}"
-        )
+        raise Problem("liters_too_precise", value=_shown(text))
     deciliters = int(whole) * 10 + int(fraction or 0)
     if negative and deciliters:
-        raise RowError(f"liters must not be negative: {_shown(text)}")
+        raise Problem("liters_negative", value=_shown(text))
     if deciliters > MAX_DECILITERS:
-        raise RowError(f"liters is more than {MAX_DECILITERS // 10:,} in one hour: {_shown(text)}")
+        raise Problem("liters_too_large", max=f"{MAX_DECILITERS // 10:,}", value=_shown(text))
     return deciliters
 
 
@@ -308,15 +310,15 @@ def _shown(value: str) -> str:
 
 
 def _texts(row: Any) -> dict[str, str]:
-    """The three fields of a row as stripped texts, or RowError saying what is wrong.
+    """The three fields of a row as stripped texts, or a Problem saying what is wrong.
 
     CSV rows are texts already (or carry the reader's complaint); API rows are JSON
     objects whose liters may be a number.
     """
     if not isinstance(row, dict):
-        raise RowError("each row must be an object with meter_id, hour_start, liters")
+        raise Problem("row_not_object")
     if "__error__" in row:
-        raise RowError(row["__error__"])
+        raise _column_problem(row["__error__"])
     fields = {}
     for name in HEADER:
         value = row.get(name)
@@ -326,9 +328,17 @@ def _texts(row: Any) -> dict[str, str]:
             fields[name] = value.strip()
         elif name == "liters" and isinstance(value, int | float) and not isinstance(value, bool):
             fields[name] = repr(value)
+        elif name == "liters":
+            raise Problem("liters_not_number")
         else:
-            raise RowError(f"{name} must be a string" + (" or a number" * (name == "liters")))
+            raise Problem("field_not_string", field=name)
     return fields
+
+
+def _column_problem(text: str) -> Problem:
+    """The CSV reader's '2 columns, expected 3' as a Problem."""
+    found, _, _ = text.partition(" columns")
+    return Problem("wrong_columns", found=found, expected=len(HEADER))
 
 
 def _text_stream(stream: IO) -> tuple[IO[str], Callable[[], None]]:

@@ -152,7 +152,7 @@ class PostgresWriter(_Writer):
     def abort(self) -> None:
         try:
             self._wait()
-        except Exception:  # noqa: BLE001  (the exception that stopped the import wins)
+        except Exception:  # noqa: BLE001  # nosec B110  # the import's own error wins
             pass
         self._close()
 

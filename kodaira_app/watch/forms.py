@@ -12,6 +12,8 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 
 from kodaira_app.i18n import LANGUAGES
+from kodaira_app.validators import PlainName
+from kodaira_app.watch import notices
 from kodaira_app.watch.pauses import PauseError, check_pause
 from kodaira_app.watch.windows import (
     MAX_RECIPIENTS,
@@ -50,6 +52,10 @@ MESSAGES = {
         "水道スマートメーターが設置されていない契約は見守りサービスをご利用いただけません"
     ),
     "contract_required": _l("契約を選択してください"),
+    "notice_daily_limit": _l(
+        "このメールアドレスには、この24時間に登録のお知らせを上限の回数までお送りしているため、"
+        "今は通知先に追加できません。時間をおいて、もう一度お試しください"
+    ),
 }
 
 _EXTRA_HOUR = re.compile(r"^hour_(\d+)$")
@@ -96,7 +102,7 @@ def raise_message(code: str):
 
 
 class RecipientForm(Form):
-    name = StringField(_l("名前"))
+    name = StringField(_l("名前"), validators=[PlainName()])
     email = StringField(_l("メールアドレス"))
     locale = SelectField(_l("メールの言語"), choices=language_choices, validate_choice=False)
 
@@ -111,9 +117,12 @@ class WatchInputForm(FlaskForm):
     )
     submit = SubmitField(_l("確認"))
 
-    def __init__(self, *args, width: int, **kwargs):
+    def __init__(self, *args, width: int, registration=None, stopped=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.width = width
+        # For the notice limits: who is on the registration now, who said stop.
+        self.registration = registration
+        self.stopped = set(stopped)
         self.hour_1.choices = hour_choices(_l("選択してください"))
         self.hour_2.choices = hour_choices(_l("未入力"))
         self.recipients_errors: list[str] = []
@@ -173,7 +182,8 @@ class WatchInputForm(FlaskForm):
             if not name and not email:
                 continue
             checked = Recipient(
-                name=_checked(row.name, check_name, name),
+                # A name PlainName refused already says why; check_name would say it again.
+                name=name if row.name.errors else _checked(row.name, check_name, name),
                 email=_checked(row.email, check_email, email),
                 locale=row.locale.data,
             )
@@ -187,6 +197,28 @@ class WatchInputForm(FlaskForm):
         if not rows:
             self.recipients_errors.append(MESSAGES["recipient_required"])
         self.recipient_rows = rows
+        self._check_notice_limits()
+
+    def _check_notice_limits(self) -> None:
+        """A new address that had its 「登録されました」 notices of 24 hours is refused."""
+        entries = [e.form for e in self.recipients if e.form.email.data and not e.form.email.errors]
+        if not entries:
+            return
+        refused = notices.refused_addresses(
+            self.registration,
+            [row.email.data.strip() for row in entries],
+            live_addresses(self.registration) | self.stopped,
+        )
+        for row in entries:
+            if email_key(row.email.data) in refused:
+                row.email.errors.append(MESSAGES["notice_daily_limit"])
+
+
+def live_addresses(registration) -> set[str]:
+    """The addresses (email_key) that get the registration's mails now."""
+    if registration is None:
+        return set()
+    return {email_key(r.email) for r in registration.recipients if r.removed_at is None}
 
 
 def _checked(field, check, value: str) -> str:

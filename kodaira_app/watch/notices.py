@@ -1,13 +1,38 @@
-"""Mails of the service other than the reports: each carries the recipient's stop link."""
+"""Mails of the service other than the reports: each carries the recipient's stop link.
+
+「通知先に登録されました」 is limited, so that nobody can be mailed over and over by being
+added: one per registration and address in 24 hours, however often the address is
+removed and added again, and NOTICE_DAILY_LIMIT_PER_ADDRESS in 24 hours to one address
+from all accounts together. Each notice sent is counted as a ThrottleEvent in the
+transaction that queues it (the periodic throttle purge removes the counts after a day).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
+
 from flask import current_app
 
+from kodaira_app.auth.throttle import Limit, blocked_until
+from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
-from kodaira_app.models import Account, Customer, WatchRecipient, WatchRegistration
+from kodaira_app.models import (
+    Account,
+    Customer,
+    ThrottleEvent,
+    WatchRecipient,
+    WatchRegistration,
+)
+from kodaira_app.timeutil import utcnow
 from kodaira_app.watch.links import stop_url, unsubscribe_headers
-from kodaira_app.watch.windows import display_hour, end_time, report_time
+from kodaira_app.watch.windows import display_hour, email_key, end_time, report_time
+
+NOTICE_WINDOW = timedelta(hours=24)
+ADDED_PER_REGISTRATION = Limit("watch-added-registration", 1, NOTICE_WINDOW)
+# Why an added recipient gets no notice (the codes of watch/forms.py's MESSAGES).
+SENT_RECENTLY = "notice_sent_recently"
+DAILY_LIMIT = "notice_daily_limit"
 
 
 def mask_email(address: str) -> str:
@@ -57,12 +82,53 @@ def notify(recipient: WatchRecipient, customer: Customer, kind: str, **context) 
     )
 
 
+def added_per_address() -> Limit:
+    limit = current_app.config["NOTICE_DAILY_LIMIT_PER_ADDRESS"]
+    return Limit("watch-added-address", limit, NOTICE_WINDOW)
+
+
+def _keys(registration_id: int, address: str) -> tuple[str, str]:
+    key = email_key(address)
+    return f"{registration_id}:{key}"[:255], key[:255]
+
+
+def notice_refusal(registration_id: int | None, address: str) -> str | None:
+    """Why `address` would get no 「登録されました」 notice now, or None when it would."""
+    by_registration, by_address = _keys(registration_id or 0, address)
+    if registration_id and blocked_until(ADDED_PER_REGISTRATION, by_registration):
+        return SENT_RECENTLY
+    if blocked_until(added_per_address(), by_address):
+        return DAILY_LIMIT
+    return None
+
+
+def refused_addresses(
+    registration: WatchRegistration | None, addresses: Iterable[str], exempt: set[str]
+) -> set[str]:
+    """The addresses (as email_key) that may not be added now: their daily notices are used.
+
+    Addresses in `exempt` (live on the registration, or stopped: no notice goes to them)
+    and those this registration told within 24 hours (no new notice) are never refused.
+    """
+    registration_id = registration.id if registration is not None else None
+    return {
+        email_key(address)
+        for address in addresses
+        if email_key(address) not in exempt
+        and notice_refusal(registration_id, address) == DAILY_LIMIT
+    }
+
+
 def recipient_added(
     recipient: WatchRecipient,
     registration: WatchRegistration,
     account: Account,
     customer: Customer,
-) -> None:
+) -> str | None:
+    """Queue the notice, counted; or the code saying why none goes (nothing queued)."""
+    refusal = notice_refusal(registration.id, recipient.email)
+    if refusal is not None:
+        return refusal
     notify(
         recipient,
         customer,
@@ -70,6 +136,14 @@ def recipient_added(
         adder=adder_label(account, customer),
         windows=window_lines(registration),
     )
+    now = utcnow()
+    by_registration, by_address = _keys(registration.id, recipient.email)
+    for limit, key in (
+        (ADDED_PER_REGISTRATION, by_registration),
+        (added_per_address(), by_address),
+    ):
+        db.session.add(ThrottleEvent(scope=limit.scope, key=key, created_at=now))
+    return None
 
 
 def watch_ended(registration: WatchRegistration, customer: Customer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -57,12 +57,19 @@ def stopped_addresses(customer_id: int) -> set[str]:
 
 
 def save_registration(
-    account: Account, customer: Customer, draft: Draft, width: int, notify: bool = True
+    account: Account,
+    customer: Customer,
+    draft: Draft,
+    width: int,
+    notify: bool = True,
+    on_held: Callable[[WatchRecipient, str], None] | None = None,
 ) -> WatchRegistration:
     """Create or replace the registration of `customer` with `draft`, and commit.
 
     Saving the same draft twice changes nothing the second time: windows and recipients
     that stay are kept (reports keep pointing at them), so no notice goes out twice.
+    A recipient added whose notice the limits of watch/notices.py hold back is passed to
+    `on_held` with the reason's code.
     """
     now = utcnow()
     registration = active_registration(customer.id)
@@ -84,7 +91,9 @@ def save_registration(
     db.session.flush()
     if notify:
         for recipient in added:
-            notices.recipient_added(recipient, registration, account, customer)
+            held = notices.recipient_added(recipient, registration, account, customer)
+            if held is not None and on_held is not None:
+                on_held(recipient, held)
     db.session.commit()
     return registration
 

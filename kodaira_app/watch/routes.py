@@ -25,9 +25,9 @@ from kodaira_app.contracts.queries import (
 )
 from kodaira_app.extensions import csrf, db
 from kodaira_app.i18n import reader_locale
-from kodaira_app.models import Customer, WatchPause
+from kodaira_app.models import Customer, WatchPause, WatchRecipient
 from kodaira_app.timeutil import utcnow
-from kodaira_app.watch import history_views, pauses
+from kodaira_app.watch import history_views, notices, pauses
 from kodaira_app.watch.forms import (
     MESSAGES,
     CancelPauseForm,
@@ -36,6 +36,7 @@ from kodaira_app.watch.forms import (
     EndForm,
     PauseForm,
     WatchInputForm,
+    live_addresses,
 )
 from kodaira_app.watch.registrations import (
     Draft,
@@ -106,9 +107,11 @@ def initial_data(customer: Customer, registration) -> dict:
 def edit(customer_id: int):
     customer = watchable_contract(customer_id)
     registration = active_registration(customer.id)
-    form = WatchInputForm(width=window_width())
+    limits = {"registration": registration, "stopped": stopped_addresses(customer.id)}
+    form = WatchInputForm(width=window_width(), **limits)
     if not form.is_submitted():
-        form = WatchInputForm(data=initial_data(customer, registration), width=window_width())
+        data = initial_data(customer, registration)
+        form = WatchInputForm(data=data, width=window_width(), **limits)
     elif form.validate():
         session[DRAFT_KEY] = Draft(customer.id, form.hours, form.recipient_rows).to_session()
         return redirect(url_for(".confirm", customer_id=customer.id))
@@ -118,15 +121,35 @@ def edit(customer_id: int):
         customer=customer,
         registration=registration,
         width=window_width(),
-        stopped=stopped_addresses(customer.id),
+        stopped=limits["stopped"],
         invalid=form.is_submitted(),
     )
 
 
-def recheck(draft: Draft) -> None:
-    """登録 checks the draft again: the session is the browser's to keep, not to trust."""
+def recheck(draft: Draft, customer: Customer) -> None:
+    """登録 checks the draft again: the session is the browser's to keep, not to trust.
+
+    The notice limits too: another account may have used an address's notices meanwhile.
+    """
     check_windows(list(draft.hours), window_width())
     check_recipients(draft.recipients)
+    registration = active_registration(customer.id)
+    exempt = live_addresses(registration) | stopped_addresses(customer.id)
+    if notices.refused_addresses(registration, [r.email for r in draft.recipients], exempt):
+        raise RuleError("notice_daily_limit")
+
+
+def notice_held(recipient: WatchRecipient, reason: str) -> None:
+    """Say on the done page why an added recipient gets no notice this time."""
+    if reason == notices.SENT_RECENTLY:
+        message = _(
+            "%(name)sさんには24時間以内に登録のお知らせをお送りしているため、"
+            "今回はお送りしません。",
+            name=recipient.name,
+        )
+    else:
+        message = MESSAGES["notice_daily_limit"]
+    flash(str(message), "info")
 
 
 @bp.route("/watch/<int:customer_id>/confirm", methods=["GET", "POST"])
@@ -142,11 +165,11 @@ def confirm(customer_id: int):
         return redirect(url_for(".edit", customer_id=customer.id))
     if form.validate_on_submit():
         try:
-            recheck(draft)
+            recheck(draft, customer)
         except RuleError as exc:
             flash(MESSAGES[exc.code], "error")
             return redirect(url_for(".edit", customer_id=customer.id))
-        save_registration(current_user, customer, draft, window_width())
+        save_registration(current_user, customer, draft, window_width(), on_held=notice_held)
         session.pop(DRAFT_KEY, None)
         return redirect(url_for(".done", customer_id=customer.id))
     return render_template(

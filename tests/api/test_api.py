@@ -25,8 +25,9 @@ def token(app):
     return token
 
 
-def post(client, body, token=None, **kwargs):
+def post(client, body, token=None, headers_extra=None, **kwargs):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers.update(headers_extra or {})
     return client.post("/api/v1/readings", json=body, headers=headers, **kwargs)
 
 
@@ -72,12 +73,25 @@ def test_partial_success_lists_the_bad_rows_by_index(client, token):
         "replaced": 0,
         "unchanged": 0,
         "errors": [
-            {"index": 0, "reason": "unknown meter_id: M9"},
-            {"index": 2, "reason": "hour_start is not on the hour: 2026-11-25T06:15:00+09:00"},
-            {"index": 3, "reason": "liters must not be negative: -2"},
+            {"index": 0, "code": "meter_unknown", "reason": "unknown meter_id: M9"},
+            {
+                "index": 2,
+                "code": "hour_not_on_the_hour",
+                "reason": "hour_start is not on the hour: 2026-11-25T06:15:00+09:00",
+            },
+            {"index": 3, "code": "liters_negative", "reason": "liters must not be negative: -2"},
         ],
     }
     assert stored() == {("M1", SIX_TOKYO): 123}
+
+
+def test_row_reasons_are_english_whatever_the_accept_language(client, token):
+    response = post(
+        client, [{**ROW, "meter_id": "M9"}], token, headers_extra={"Accept-Language": "ja"}
+    )
+    assert response.get_json()["errors"] == [
+        {"index": 0, "code": "meter_unknown", "reason": "unknown meter_id: M9"}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -89,7 +103,10 @@ def test_a_missing_token_is_401_with_a_bearer_challenge(client, token, headers):
     response = client.post("/api/v1/readings", json=[ROW], headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="kodaira-readings"'
-    assert response.get_json() == {"error": "a bearer token is required"}
+    assert response.get_json()["error"] == {
+        "code": "token_required",
+        "message": "a bearer token is required",
+    }
     assert stored() == {}
 
 
@@ -98,6 +115,7 @@ def test_a_wrong_token_is_401_invalid_token(client, token):
     assert response.status_code == 401
     challenge = response.headers["WWW-Authenticate"]
     assert challenge == 'Bearer realm="kodaira-readings", error="invalid_token"'
+    assert response.get_json()["error"]["code"] == "invalid_token"
     assert stored() == {}
 
 
@@ -112,25 +130,36 @@ def test_a_revoked_token_is_401(client, token):
 
 
 @pytest.mark.parametrize(
-    "data",
-    [b'{"meter_id": "M1"}', b"not json", b"", b'"text"'],
-    ids=["object", "malformed", "empty", "string"],
+    "data,code",
+    [
+        (b'{"meter_id": "M1"}', "not_a_list"),
+        (b"not json", "invalid_json"),
+        (b"", "invalid_json"),
+        (b'"text"', "not_a_list"),
+        (b"\xff\xfe[]", "invalid_json"),
+    ],
+    ids=["object", "malformed", "empty", "string", "not-utf8"],
 )
-def test_a_body_that_is_not_a_json_list_is_400(client, token, data):
+def test_a_body_that_is_not_a_json_list_is_400(client, token, data, code):
     response = client.post(
         "/api/v1/readings",
         data=data,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert "JSON list" in response.get_json()["error"]
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert "JSON list" in error["message"]
 
 
 def test_more_rows_than_the_limit_is_413(client, token, monkeypatch):
     monkeypatch.setattr(routes, "MAX_ROWS", 2)
     response = post(client, [ROW, ROW, ROW], token)
     assert response.status_code == 413
-    assert response.get_json() == {"error": "at most 2 rows per request; send the rest in another"}
+    assert response.get_json()["error"] == {
+        "code": "too_many_rows",
+        "message": "at most 2 rows per request; send the rest in another",
+    }
     assert stored() == {}
     assert post(client, [ROW, {**ROW, "meter_id": "M2"}], token).status_code == 200
 

@@ -6,12 +6,15 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from kodaira_app.csvimport import HeaderError
 from kodaira_app.extensions import db
 from kodaira_app.models import Reading, ReadingChange
 from kodaira_app.readings.importer import import_readings_csv, import_readings_rows
+from kodaira_app.readings.problems import MESSAGES
 from kodaira_app.timeutil import utcnow
 from tests.support.factories import make_customer
 
@@ -25,6 +28,13 @@ def meters(app):
     make_customer(meter_id="M1")
     make_customer(meter_id="M2")
     make_customer(meter_id="OLD1", smart_meter=False)
+
+
+@pytest.fixture
+def english(app):
+    """The reasons in English, as the en catalog words them (and the API gives them)."""
+    with force_locale("en"):
+        yield
 
 
 def csv_file(*lines: str, bom: bool = False) -> io.BytesIO:
@@ -60,37 +70,80 @@ def test_good_rows_are_stored_in_deciliters_by_utc_hour(meters):
 
 
 @pytest.mark.parametrize(
-    ("row", "reason"),
+    ("row", "code", "reason"),
     [
-        ("M9,2026-11-25T06:00:00+09:00,1\n", "unknown meter_id: M9"),
-        ("OLD1,2026-11-25T06:00:00+09:00,1\n", "meter_id OLD1 has no smart meter"),
-        (",2026-11-25T06:00:00+09:00,1\n", "meter_id is missing"),
-        ("M1,2026-11-25T06:30:00+09:00,1\n", "hour_start is not on the hour: 2026-11-25T06:30"),
-        ("M1,2026-11-25T06:00:00+05:30,1\n", "hour_start is not on the hour: 2026-11-25T06:00"),
-        ("M1,2026-11-25T06:00:00,1\n", "hour_start has no UTC offset"),
-        ("M1,25/11/2026 06:00,1\n", "hour_start is not an ISO 8601 date and time: 25/11/2026"),
-        ("M1,,1\n", "hour_start is missing"),
-        ("M1,2026-11-25T06:00:00+09:00,-0.5\n", "liters must not be negative: -0.5"),
-        ("M1,2026-11-25T06:00:00+09:00,1.25\n", "liters has more than one decimal"),
-        ("M1,2026-11-25T06:00:00+09:00,abc\n", "liters is not a number: abc"),
-        ("M1,2026-11-25T06:00:00+09:00,1e3\n", "liters is not a number: 1e3"),
-        ("M1,2026-11-25T06:00:00+09:00,\n", "liters is missing"),
-        ("M1,2026-11-25T06:00:00+09:00,1000000.1\n", "liters is more than 1,000,000 in one hour"),
-        ("M1,2026-11-25T06:00:00+09:00\n", "2 columns, expected 3"),
+        ("M9,2026-11-25T06:00:00+09:00,1\n", "meter_unknown", "unknown meter_id: M9"),
+        (
+            "OLD1,2026-11-25T06:00:00+09:00,1\n",
+            "meter_not_smart",
+            "meter_id OLD1 has no smart meter",
+        ),
+        (",2026-11-25T06:00:00+09:00,1\n", "meter_missing", "meter_id is missing"),
+        (
+            "M1,2026-11-25T06:30:00+09:00,1\n",
+            "hour_not_on_the_hour",
+            "hour_start is not on the hour: 2026-11-25T06:30",
+        ),
+        (
+            "M1,2026-11-25T06:00:00+05:30,1\n",
+            "hour_not_on_the_hour",
+            "hour_start is not on the hour: 2026-11-25T06:00",
+        ),
+        ("M1,2026-11-25T06:00:00,1\n", "hour_no_offset", "hour_start has no UTC offset"),
+        (
+            "M1,25/11/2026 06:00,1\n",
+            "hour_invalid",
+            "hour_start is not an ISO 8601 date and time: 25/11/2026",
+        ),
+        ("M1,,1\n", "hour_missing", "hour_start is missing"),
+        (
+            "M1,2026-11-25T06:00:00+09:00,-0.5\n",
+            "liters_negative",
+            "liters must not be negative: -0.5",
+        ),
+        (
+            "M1,2026-11-25T06:00:00+09:00,1.25\n",
+            "liters_too_precise",
+            "liters has more than one decimal",
+        ),
+        ("M1,2026-11-25T06:00:00+09:00,abc\n", "liters_invalid", "liters is not a number: abc"),
+        ("M1,2026-11-25T06:00:00+09:00,1e3\n", "liters_invalid", "liters is not a number: 1e3"),
+        ("M1,2026-11-25T06:00:00+09:00,\n", "liters_missing", "liters is missing"),
+        (
+            "M1,2026-11-25T06:00:00+09:00,1000000.1\n",
+            "liters_too_large",
+            "liters is more than 1,000,000 in one hour",
+        ),
+        ("M1,2026-11-25T06:00:00+09:00\n", "wrong_columns", "2 columns, expected 3"),
     ],
 )
-def test_each_bad_row_comes_back_with_its_line_and_reason(meters, row, reason):
+def test_each_bad_row_comes_back_with_its_line_and_reason(meters, english, row, code, reason):
     result = import_readings_csv(csv_file(GOOD, row, "M2,2026-11-25T06:00:00+09:00,2\n"), "t")
     assert len(result.errors) == 1
     line, got = result.errors[0]
     assert line == 3
     assert got.startswith(reason)
+    [(_, problem)] = result.problems
+    assert problem.code == code
     # The good rows on either side are stored all the same.
     assert readings() == {("M1", SIX_TOKYO): 123, ("M2", SIX_TOKYO): 20}
     assert not result.ok
 
 
-def test_an_hour_ahead_is_accepted_more_is_not(meters):
+def test_reasons_are_in_japanese_by_default_and_have_every_code_translated(meters):
+    result = import_readings_csv(csv_file("M9,2026-11-25T06:00:00+09:00,1\n", "M1,x,1\n"), "t")
+    assert result.errors == [
+        (2, "meter_id M9 は登録されていません"),
+        (3, "hour_start が ISO 8601 形式の日時ではありません：x"),
+    ]
+    japanese = {code: str(message) for code, message in MESSAGES.items()}
+    for locale in ("en", "zh_Hans", "ko", "vi"):
+        with force_locale(locale):
+            untranslated = [c for c, m in MESSAGES.items() if str(m) == japanese[c]]
+        assert untranslated == [], locale
+
+
+def test_an_hour_ahead_is_accepted_more_is_not(meters, english):
     result = import_readings_csv(csv_file(f"M1,{in_hours(1)},1\n", f"M1,{in_hours(2)},1\n"), "t")
     assert result.imported == 1
     assert result.errors == [(3, f"hour_start is more than an hour in the future: {in_hours(2)}")]
@@ -161,7 +214,7 @@ def test_a_wrong_header_is_refused(meters):
     assert readings() == {}
 
 
-def test_a_byte_that_is_not_utf8_spoils_only_its_row(meters):
+def test_a_byte_that_is_not_utf8_spoils_only_its_row(meters, english):
     data = io.BytesIO(
         HEADER.encode() + b"M1,2026-11-25T06:00:00+09:00,\xff1\n" + b"M2,2026-11-24T21:00Z,2\n"
     )
@@ -170,14 +223,14 @@ def test_a_byte_that_is_not_utf8_spoils_only_its_row(meters):
     assert readings() == {("M2", SIX_TOKYO): 20}
 
 
-def test_an_unreadable_spot_stops_the_import_there(meters):
+def test_an_unreadable_spot_stops_the_import_there(meters, english):
     huge = "x" * 200_000  # over the CSV reader's field size limit
     result = import_readings_csv(csv_file(GOOD, f"M2,{huge},1\n", GOOD), "t")
     assert result.imported == 1
     assert len(result.errors) == 1
     line, reason = result.errors[0]
     assert line == 3
-    assert "cannot be read" in reason
+    assert reason.startswith("the file cannot be read from here on (")
 
 
 def test_the_callers_stream_stays_open(meters):
@@ -245,7 +298,7 @@ def test_errors_beyond_the_cap_are_counted(meters):
     assert [line for line, _ in result.errors] == [2, 3, 4]
 
 
-def test_rows_from_the_api_report_their_index(meters):
+def test_rows_from_the_api_report_their_index(meters, english):
     rows = [
         {"meter_id": "M1", "hour_start": "2026-11-25T06:00:00+09:00", "liters": 12.3},
         {"meter_id": "M1", "hour_start": "2026-11-25T07:00:00+09:00", "liters": -1},
@@ -277,7 +330,7 @@ def test_rows_from_the_api_report_their_index(meters):
 def test_cli_import_prints_counts_and_every_bad_row(meters, runner, tmp_path):
     path = tmp_path / "readings.csv"
     path.write_text(HEADER + GOOD + "M9,2026-11-25T06:00:00+09:00,1\n" + "M2,x,1\n")
-    result = runner.invoke(args=["readings", "import", str(path)])
+    result = runner.invoke(args=["readings", "import", str(path)], env={"LANG": "en_US.UTF-8"})
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "line 3: unknown meter_id: M9",
@@ -285,6 +338,36 @@ def test_cli_import_prints_counts_and_every_bad_row(meters, runner, tmp_path):
         "readings.csv: 1 stored (1 new, 0 replaced), 0 unchanged, 2 bad rows.",
     ]
     assert readings() == {("M1", SIX_TOKYO): 123}
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "reason"),
+    [
+        ({"LANG": "ja_JP.UTF-8"}, [], "meter_id M9 は登録されていません"),
+        ({"LANG": "C.UTF-8"}, [], "meter_id M9 は登録されていません"),
+        ({"LANG": "ko_KR.UTF-8"}, [], "meter_id M9"),
+        ({"LANG": "en_US.UTF-8"}, ["--lang", "zh_Hans"], "meter_id M9"),
+    ],
+    ids=["ja", "C-is-ja", "ko", "option-wins"],
+)
+def test_cli_import_reasons_speak_the_operators_language(
+    meters, runner, tmp_path, env, args, reason
+):
+    path = tmp_path / "readings.csv"
+    path.write_text(HEADER + "M9,2026-11-25T06:00:00+09:00,1\n")
+    result = runner.invoke(args=["readings", "import", str(path), *args], env=env)
+    [line, _] = result.output.splitlines()
+    assert line.startswith(f"line 2: {reason}")
+    assert ("登録されていません" in line) == (reason.endswith("ません"))
+    assert "unknown" not in line
+
+
+def test_cli_import_refuses_an_unknown_language(meters, runner, tmp_path):
+    path = tmp_path / "readings.csv"
+    path.write_text(HEADER + GOOD)
+    result = runner.invoke(args=["readings", "import", str(path), "--lang", "fr"])
+    assert result.exit_code == 2
+    assert "not one of the app's languages: fr" in result.output
 
 
 def test_cli_import_of_a_good_file_exits_0_and_logs_the_file_as_source(meters, runner, tmp_path):
@@ -319,3 +402,20 @@ def test_an_import_stopped_by_an_exception_keeps_the_batches_written(meters):
     again = import_readings_csv(csv_file(*rows), "t", batch_size=2)
     assert (again.imported + again.unchanged, again.error_count) == (6, 0)
     assert len(readings()) == 6
+
+
+def test_staff_upload_reasons_are_in_the_clerks_language(client, meters):
+    from tests.support.staff import make_staff, sign_in_staff
+
+    sign_in_staff(client, make_staff(role="admin"))
+    client.set_cookie("lang", "ko")
+    data = {
+        "readings-file": (
+            io.BytesIO((HEADER + "M9,2026-11-25T06:00:00+09:00,1\n").encode()),
+            "r.csv",
+        )
+    }
+    response = client.post("/staff/uploads/readings", data=data, content_type="multipart/form-data")
+    soup = BeautifulSoup(client.get(response.headers["Location"]).data, "html.parser")
+    [row] = soup.select("table.upload-errors tbody tr")
+    assert row.select("td")[1].get_text(strip=True) == "meter_id M9는 등록되어 있지 않습니다"

@@ -621,6 +621,6 @@ def test_readings_upload_reports_bad_rows_with_their_lines(client, clerk, town):
     assert soup.select_one("dd.imported").get_text() == "1"
     errors = table_rows(soup, "table.upload-errors")
     assert [line for line, _ in errors] == ["3", "4"]
-    assert "UTC offset" in errors[0][1] and "negative" in errors[1][1]
+    assert "UTCからの時差がありません" in errors[0][1] and "マイナス" in errors[1][1]
     assert db.session.scalar(select(Reading.deciliters)) == 25
     assert last_audit().target_id == "readings"
