@@ -272,7 +272,7 @@ def undo_slot(window_end: datetime) -> None:
 
 
 def empty_queues() -> None:
-    from kodaira_app.jobs import QUEUES, get_queue
+    from kodaira_app.queue import QUEUES, get_queue
 
     for name in QUEUES:  # the tick queued jobs for these
         get_queue(name).empty()

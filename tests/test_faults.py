@@ -182,7 +182,7 @@ def test_worker_killed_between_claim_and_send(app, smtp, run_jobs):
 
 
 def _empty_embedded_queues(app):
-    from kodaira_app.jobs import QUEUES, get_queue
+    from kodaira_app.queue import QUEUES, get_queue
 
     for name in QUEUES:
         get_queue(name, app).empty()

@@ -10,11 +10,10 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from kodaira_app.extensions import db, mail
-from kodaira_app.jobs import enqueue_now
 from kodaira_app.mailer.smtp import build_bytes, is_permanent, send_bytes
 from kodaira_app.models import OutboxMail
+from kodaira_app.queue import enqueue_now
 from kodaira_app.timeutil import utcnow
-from kodaira_app.worker_app import app_context
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,6 @@ def message_domain() -> str:
     return sender.rsplit("@", 1)[-1].strip(" >") or "localhost"
 
 
-@app_context
 def send_outbox(outbox_id: int) -> str:
     """Send one outbox mail, at most once however often this job runs."""
     claimed = db.session.execute(
@@ -86,7 +84,6 @@ def record_failure(row, exc: BaseException) -> None:
     row.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF_SECONDS[row.attempts - 1])
 
 
-@app_context
 def sweep() -> int:
     """Re-enqueue mails whose job was lost or whose retry time has come."""
     now = utcnow()

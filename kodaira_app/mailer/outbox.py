@@ -10,8 +10,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from kodaira_app.extensions import db
-from kodaira_app.jobs import enqueue_after_commit
 from kodaira_app.models import OutboxMail
+from kodaira_app.queue import enqueue_after_commit
 
 
 def render_mail(template: str, locale: str, **context) -> tuple[str, str, str]:

@@ -1,14 +1,12 @@
-"""The periodic jobs of reports (PERIODIC_JOBS in kodaira_app/schedule.py)."""
+"""The periodic jobs of reports (PERIODIC_JOBS in kodaira_app/queue/periodic.py)."""
 
 from __future__ import annotations
 
 from kodaira_app.reports.send import sweep_deliveries
 from kodaira_app.reports.tick import run_tick
 from kodaira_app.timeutil import utcnow
-from kodaira_app.worker_app import app_context
 
 
-@app_context
 def tick() -> dict:
     """Every minute: evaluate whatever has become due (usually nothing)."""
     result = run_tick(utcnow())
@@ -18,6 +16,5 @@ def tick() -> dict:
     }
 
 
-@app_context
 def sweep() -> int:
     return sweep_deliveries()

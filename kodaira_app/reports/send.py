@@ -20,7 +20,6 @@ from rq import Queue
 from sqlalchemy import and_, bindparam, or_, select, text, update
 
 from kodaira_app.extensions import db, mail
-from kodaira_app.jobs import get_queue
 from kodaira_app.mailer.jobs import message_domain, record_failure
 from kodaira_app.mailer.smtp import build_bytes, send_bytes
 from kodaira_app.models import (
@@ -31,10 +30,10 @@ from kodaira_app.models import (
     WatchRegistration,
     WindowEvaluation,
 )
+from kodaira_app.queue import get_queue
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.reports.tick import fill_usual_use
 from kodaira_app.timeutil import utcnow
-from kodaira_app.worker_app import app_context
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +264,6 @@ def _connection_lost(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
-@app_context
 def send_deliveries(delivery_ids: list[int]) -> dict:
     """Claim, render, send over one SMTP connection, mark. Raises if any mail failed."""
     claimed = claim(list(delivery_ids), utcnow())
@@ -323,7 +321,6 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
     return outcome
 
 
-@app_context
 def sweep_deliveries(now: datetime | None = None) -> int:
     """Re-enqueue deliveries whose job was lost, whose retry is due, or whose claim is stale."""
     now = now or utcnow()
