@@ -1,8 +1,8 @@
 """Every mail goes through the outbox: sent over SMTP, or kept and logged without one."""
 
 from kodaira_app.extensions import db
-from kodaira_app.mailer.jobs import send_outbox, sweep
 from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.mailer.pipeline import send_mails, sweep
 from kodaira_app.models import OutboxMail
 from tests.support.mailbox import text_body
 
@@ -24,7 +24,7 @@ def test_mail_is_sent_once_over_smtp_after_commit(app, smtp, run_jobs):
     assert row.status == "sent" and row.attempts == 1
     assert row.message_id == message["Message-ID"]
     # The same job delivered again (RQ is at-least-once) sends nothing more.
-    assert send_outbox(row.id) == "not claimed"
+    assert send_mails([row.id])["claimed"] == 0
     assert len(smtp.messages) == 1
 
 
@@ -37,7 +37,7 @@ def test_lines_stay_within_rfc_limits(app, smtp, run_jobs):
 
 
 def test_without_smtp_server_mail_is_kept_in_outbox(app, smtp, run_jobs, caplog):
-    caplog.set_level("INFO", logger="kodaira_app.mailer.jobs")
+    caplog.set_level("INFO", logger="kodaira_app.mailer.pipeline")
     app.config["MAIL_SUPPRESS_SEND"] = True
     row = queue_test_mail()
     run_jobs()
@@ -65,9 +65,8 @@ def test_temporary_failure_is_retried_then_sent(app, smtp, run_jobs):
     assert row.status == "queued" and row.attempts == 1
     assert "451" in row.last_error
     smtp.refuse_rcpt = None
-    row.next_attempt_at = row.next_attempt_at - timedelta(hours=1)
-    db.session.commit()
-    assert sweep() == 1
+    assert sweep() == 0  # not due yet
+    assert sweep(now=row.next_attempt_at + timedelta(seconds=1)) == 1
     run_jobs()
     db.session.refresh(row)
     assert row.status == "sent" and row.attempts == 2

@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
+from kodaira_app.mailer.pipeline import sweep
 from kodaira_app.models import Customer, Delivery
 from kodaira_app.queue import QUEUES, get_queue
 from kodaira_app.queue.periodic import PERIODIC_JOBS, run_periodic
 from kodaira_app.queue.worker import start_embedded_worker
-from kodaira_app.reports.send import enqueue_deliveries, sweep_deliveries
+from kodaira_app.reports.send import enqueue_deliveries
 from kodaira_app.reports.tick import run_tick
 from kodaira_app.timeutil import town_tz, utcnow
 from tests.support.watch_rows import add_readings, jst, make_watch
@@ -204,6 +205,6 @@ def test_worker_killed_between_claim_and_send(app, smtp, run_jobs):
         blackhole.close()
     assert smtp.messages == []
     # The sweeper finds the stale claims and the mails go out once.
-    assert sweep_deliveries(now=utcnow() + timedelta(minutes=16)) == 2
+    assert sweep(now=utcnow() + timedelta(minutes=16)) == 2
     run_jobs()
     assert sorted(m["To"] for m in smtp.messages) == ["daughter@example.com", "son@example.com"]

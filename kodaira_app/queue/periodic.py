@@ -35,7 +35,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     # Report mails whose making was queued but never ran (Redis lost the job).
     PeriodicJob("reports-sweep", "kodaira_app.reports.jobs.sweep", "mail", MINUTE, 300),
     # Every outbox mail: lost send jobs, retries that have come due, stale claims.
-    PeriodicJob("mail-sweep", "kodaira_app.mailer.jobs.sweep", "mail", MINUTE, 300),
+    PeriodicJob("mail-sweep", "kodaira_app.mailer.pipeline.sweep", "mail", MINUTE, 300),
     PeriodicJob(
         "watch-pause-notices",
         "kodaira_app.watch.pauses.send_due_pause_notices",

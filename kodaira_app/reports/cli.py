@@ -12,6 +12,7 @@ from kodaira_app.models import Delivery, WatchRecipient, WindowEvaluation
 from kodaira_app.queue.worker import build_worker
 from kodaira_app.reports.console import preview
 from kodaira_app.reports.content import window_label
+from kodaira_app.reports.send import enqueue_deliveries
 from kodaira_app.reports.tick import run_tick
 from kodaira_app.timeutil import town_tz
 
@@ -49,6 +50,7 @@ def run_command(at: str, dry_run: bool) -> None:
             )
         return
     result = run_tick(now)
+    enqueue_deliveries(result.delivery_ids)
     if not result.slots and not result.followup_ids:
         click.echo("nothing due")
     for slot in result.slots:

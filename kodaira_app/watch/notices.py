@@ -1,4 +1,5 @@
-"""Mails of the service other than the reports: each carries the recipient's stop link."""
+"""Mails of the service other than the reports: each carries the recipient's stop link
+(their kinds in kodaira_app/mailer/kinds.py say so)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from flask import current_app
 
 from kodaira_app.mailer.outbox import queue_mail
 from kodaira_app.models import Account, Customer, WatchRecipient, WatchRegistration
-from kodaira_app.watch.links import stop_url, unsubscribe_headers
 from kodaira_app.watch.windows import display_hour, end_time, report_time
 
 
@@ -47,12 +47,10 @@ def notify(recipient: WatchRecipient, customer: Customer, kind: str, **context) 
     queue_mail(
         to=recipient.email,
         kind=kind,
-        template=kind,
         locale=recipient.locale or "ja",
-        headers=unsubscribe_headers(recipient.stop_token),
+        stop_token=recipient.stop_token,
         recipient_name=recipient.name,
         contract_number=customer.masked_number,
-        stop_link=stop_url(recipient.stop_token),
         **context,
     )
 
