@@ -10,9 +10,8 @@ status says only where the report stands before it is a mail: pending, mailed (t
 is written), missed, paused. Status columns get CHECK constraints.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -91,14 +90,10 @@ def downgrade():
     op.drop_index("ix_deliveries_unfinished", table_name="deliveries")
     with op.batch_alter_table("deliveries") as batch_op:
         batch_op.drop_constraint(op.f("ck_deliveries_status"), type_="check")
-        batch_op.add_column(
-            sa.Column("attempts", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("last_error", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("message_id", sa.String(length=255), nullable=True))
     op.execute(
