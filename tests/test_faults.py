@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from kodaira_app.extensions import db
-from kodaira_app.mailer.pipeline import claim, sweep
+from kodaira_app.mailer.pipeline import sweep
 from kodaira_app.models import Delivery, ReportSlot, WindowEvaluation
 from kodaira_app.reports.send import (
     enqueue_deliveries,
@@ -172,7 +172,7 @@ def test_worker_killed_between_claim_and_send(app, smtp, run_jobs):
     ids = run_tick(TICK).delivery_ids
     # A worker wrote the mails, claimed them and died: the job is gone, the mails say
     # 'sending'.
-    claim(write_mails(ids), utcnow() - timedelta(minutes=5))
+    write_mails(ids, claimed_at=utcnow() - timedelta(minutes=5))
     from tests.support.database import clear_queues
 
     clear_queues(app)

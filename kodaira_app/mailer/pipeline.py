@@ -161,16 +161,27 @@ def _load(ids: list[int]) -> list[dict]:
 def send_mails(outbox_ids: list[int]) -> dict:
     """Claim, send over one SMTP connection, mark. Raises if any mail failed (RQ keeps it)."""
     claimed = claim(list(outbox_ids), utcnow())
-    outcome = {"claimed": len(claimed), "sent": 0, "failed": 0}
     if not claimed:
-        return outcome
+        return {"claimed": 0, "sent": 0, "failed": 0}
     attempts = dict(claimed)
-    rows = _load(list(attempts))
+    rows = [{**row, "attempts": attempts[row["id"]]} for row in _load(list(attempts))]
+    return deliver(rows)
+
+
+def deliver(rows: list[dict]) -> dict:
+    """Send mails this job has claimed (rows with their fields and attempts) and mark each.
+
+    A job that has just written its mails claimed passes them here directly
+    (kodaira_app/reports/send.py); every other send goes through `send_mails`.
+    """
+    outcome = {"claimed": len(rows), "sent": 0, "failed": 0}
+    if not rows:
+        return outcome
     if current_app.config["MAIL_SUPPRESS_SEND"]:
         _keep(rows)
         return outcome
-    errors = _send(rows, attempts, outcome)
-    outcome["failed"] = len(claimed) - outcome["sent"]
+    errors = _send(rows, {row["id"]: row["attempts"] for row in rows}, outcome)
+    outcome["failed"] = len(rows) - outcome["sent"]
     if errors:
         raise MailFailed("; ".join(errors)[:2000])
     return outcome

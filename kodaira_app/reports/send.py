@@ -1,21 +1,24 @@
 """Writing 見守り mails into the outbox, once, and handing them to the mail pipeline.
 
 The tick leaves one Delivery row per mail (pending). A send job carries a list of their
-ids: in one transaction it takes the rows still pending (pending → mailed), renders their
-mails and writes them as OutboxMail rows; then it sends those mails with the mail
-pipeline (kodaira_app/mailer/pipeline.py), which alone claims, retries and marks them.
-A job that dies before its commit leaves the rows pending, for `requeue_unwritten`.
+ids: in one transaction it locks the rows still pending, renders their mails and writes
+them as OutboxMail rows claimed by itself (pending → mailed); then the mail pipeline
+(kodaira_app/mailer/pipeline.py) sends them over one connection and marks each, and from
+then on the outbox row alone holds the mail's state: retries, the stale-claim sweep and
+staff re-sends go through the pipeline like every other mail. A job that dies before its
+commit leaves the rows pending, for `requeue_unwritten`.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 
 from sqlalchemy import bindparam, select, update
 
 from kodaira_app.extensions import db
-from kodaira_app.mailer.pipeline import new_message_id, send_mails
+from kodaira_app.mailer.pipeline import deliver, message_domain
 from kodaira_app.models import (
     Customer,
     Delivery,
@@ -54,11 +57,11 @@ def _take(ids: list[int]) -> list[int]:
     free = db.session.scalars(
         select(Delivery.id)
         .where(Delivery.id.in_(ids), Delivery.stage == DeliveryStatus.PENDING)
-        .order_by(Delivery.id)
         .with_for_update(skip_locked=True)
     ).all()
     if not free:
         return []
+    # The condition again: without row locks (SQLite) this UPDATE is what decides.
     return sorted(
         db.session.scalars(
             update(Delivery)
@@ -114,9 +117,20 @@ def facts_for(kind: str, e: WindowEvaluation, r: WatchRecipient, c: Customer) ->
     )
 
 
-def write_mails(delivery_ids: list[int]) -> list[int]:
-    """Render the mails of the deliveries still pending into the outbox, in one commit;
-    the ids of the outbox rows written (queued for the pipeline)."""
+_OUTBOX_ID = (
+    _DELIVERIES.update()
+    .where(_DELIVERIES.c.id == bindparam("d_id"))
+    .values(outbox_id=bindparam("o_id"))
+)
+
+
+def write_mails(delivery_ids: list[int], claimed_at: datetime | None = None) -> list[dict]:
+    """Render the mails of the deliveries still pending into the outbox, in one commit
+    (pending → mailed); the outbox rows written, with their ids.
+
+    With `claimed_at`, the mails are written claimed by the caller (sending, first
+    attempt), for it to send at once; otherwise they are queued for the pipeline.
+    """
     taken = _take(list(delivery_ids))
     if not taken:
         db.session.commit()
@@ -124,43 +138,42 @@ def write_mails(delivery_ids: list[int]) -> list[int]:
     items = _facts(taken)
     rendered = Renderer().render_many([facts for _, facts in items])
     now = utcnow()
+    domain = message_domain()
+    state = (
+        {"status": MailStatus.QUEUED, "attempts": 0, "claimed_at": None}
+        if claimed_at is None
+        else {"status": MailStatus.SENDING, "attempts": 1, "claimed_at": claimed_at}
+    )
     rows = [
         {
             **mail,
+            **state,
             "kind": mail_kind(facts),
             "locale": facts.locale,
             "to_addr": facts.recipient_email,
-            "status": MailStatus.QUEUED,
-            "attempts": 0,
-            "message_id": new_message_id(),
+            "message_id": make_msgid(domain=domain),
             "created_at": now,
             "queued_at": now,
         }
         for (_, facts), mail in zip(items, rendered, strict=True)
     ]
-    outbox_ids = (
-        db.session.execute(
-            _OUTBOX.insert().returning(_OUTBOX.c.id, sort_by_parameter_order=True), rows
-        )
-        .scalars()
-        .all()
-    )
+    ids = db.session.execute(
+        _OUTBOX.insert().returning(_OUTBOX.c.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    for row, outbox_id in zip(rows, ids, strict=True):
+        row["id"] = outbox_id
     db.session.execute(
-        _DELIVERIES.update()
-        .where(_DELIVERIES.c.id == bindparam("d_id"))
-        .values(outbox_id=bindparam("o_id")),
-        [{"d_id": d, "o_id": o} for (d, _), o in zip(items, outbox_ids, strict=True)],
+        _OUTBOX_ID,
+        [{"d_id": d, "o_id": row["id"]} for (d, _), row in zip(items, rows, strict=True)],
     )
     db.session.commit()
-    return list(outbox_ids)
+    return rows
 
 
 def send_deliveries(delivery_ids: list[int]) -> dict:
-    """Write the mails of these deliveries, then send them. Raises if any mail failed."""
-    outbox_ids = write_mails(delivery_ids)
-    if not outbox_ids:
-        return {"claimed": 0, "sent": 0, "failed": 0}
-    return send_mails(outbox_ids)
+    """Write the mails of these deliveries, claimed, and send them with the pipeline.
+    Raises if any mail failed (each outbox row holds its error and next attempt)."""
+    return deliver(write_mails(delivery_ids, claimed_at=utcnow()))
 
 
 def requeue_unwritten(now: datetime | None = None) -> int:
