@@ -1,5 +1,5 @@
 """The queue worker: `python worker.py` works the `reports` and `mail` queues on Redis and
-enqueues the periodic jobs (tick, sweepers) every minute.
+enqueues the periodic jobs (kodaira_app/queue/periodic.py) at the start of every minute.
 
     python worker.py                  the worker, its RQ scheduler and the periodic jobs
     python worker.py --burst          work what is queued now, then exit
@@ -14,29 +14,11 @@ import logging
 import os
 import sys
 import threading
-import time
-
-from rq import Worker
 
 from kodaira_app import create_app
 from kodaira_app.config import ConfigError
 from kodaira_app.extensions import db
-from kodaira_app.jobs import QUEUES, get_queue, get_redis
-from kodaira_app.schedule import run_periodic
-from kodaira_app.worker_app import set_worker_app
-
-log = logging.getLogger("worker")
-
-
-def periodic_loop(app, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            with app.app_context():
-                run_periodic()
-        except Exception:  # a Redis or database outage must not end the loop
-            log.exception("could not enqueue the periodic jobs")
-        # Wake at the start of the next minute.
-        stop.wait(60 - time.time() % 60 + 0.5)
+from kodaira_app.queue.worker import build_worker, periodic_loop
 
 
 def main(argv: list[str]) -> int:
@@ -49,19 +31,16 @@ def main(argv: list[str]) -> int:
     if not app.config["REDIS_URL"]:
         print("REDIS_URL is not set: `make run` works the queue in-process.", file=sys.stderr)
         return 2
-    set_worker_app(app)
     with app.app_context():
         engine = db.engine
     # RQ runs each job in a forked child: it must not reuse the parent's pooled connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     burst = "--burst" in argv
-    connection = get_redis(app)
     stop = threading.Event()
     if not burst and "--no-periodic" not in argv:
         threading.Thread(target=periodic_loop, args=(app, stop), daemon=True).start()
-    worker = Worker([get_queue(name, app, connection) for name in QUEUES], connection=connection)
     try:
-        worker.work(burst=burst, with_scheduler=not burst, logging_level="INFO")
+        build_worker(app, burst=burst).run(logging_level="INFO")
     finally:
         stop.set()
     return 0

@@ -16,7 +16,7 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if not app.config["REDIS_URL"] or app.config["EMBEDDED_WORKER"]:
         # Embedded mode: this one process works the queue.
-        from kodaira_app.jobs import start_embedded_worker
+        from kodaira_app.queue.worker import start_embedded_worker
 
         start_embedded_worker(app)
     app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")), use_reloader=False)

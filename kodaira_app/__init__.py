@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
     from kodaira_app import models  # noqa: F401  (registers every table)
     from kodaira_app.extensions import babel, csrf, db, login_manager, mail, migrate
     from kodaira_app.i18n import init_i18n, select_locale
+    from kodaira_app.queue import init_app as init_queue
     from kodaira_app.timeutil import render_migration_item
     from kodaira_app.web import init_web
 
@@ -46,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
     babel.init_app(app, locale_selector=select_locale)
     init_i18n(app)
     init_web(app)
+    init_queue(app)
 
     from kodaira_app.api.routes import bp as api_bp
     from kodaira_app.auth.routes import bp as auth_bp

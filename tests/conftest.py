@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from kodaira_app.jobs import close_redis
+from kodaira_app.queue import close_redis
 from tests.support import database, mailbox
 from tests.support.accounts import AuthActions
 from tests.support.jobs import run_jobs as _run_jobs

@@ -18,8 +18,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from kodaira_app.auth import sessions
 from kodaira_app.auth.throttle import Limit, blocked_until, record
 from kodaira_app.extensions import db
-from kodaira_app.jobs import enqueue_now
 from kodaira_app.models import Account
+from kodaira_app.queue import enqueue_now
 from kodaira_app.timeutil import utcnow
 
 LOGIN_PER_EMAIL = Limit("login-email", 5, timedelta(minutes=15))

@@ -14,7 +14,6 @@ from kodaira_app.auth.accounts import find_account
 from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
 from kodaira_app.models import Account
-from kodaira_app.worker_app import app_context
 
 
 def _link(endpoint: str, **values) -> str:
@@ -53,7 +52,6 @@ def _live(email: str) -> Account | None:
     return account if account is not None and account.closed_at is None else None
 
 
-@app_context
 def sign_up(email: str, password_hash: str, locale: str) -> None:
     """Create the account and mail the confirmation link, or tell the owner by mail.
 
@@ -87,7 +85,6 @@ def sign_up(email: str, password_hash: str, locale: str) -> None:
     db.session.commit()
 
 
-@app_context
 def resend_confirmation(email: str, locale: str) -> None:
     account = _live(email)
     if account is not None and account.email_confirmed_at is None:
@@ -95,7 +92,6 @@ def resend_confirmation(email: str, locale: str) -> None:
         db.session.commit()
 
 
-@app_context
 def send_reset(email: str, locale: str) -> None:
     account = _live(email)
     if account is None:

@@ -14,7 +14,6 @@ from sqlalchemy import delete, select
 from kodaira_app.extensions import db
 from kodaira_app.models import ThrottleEvent
 from kodaira_app.timeutil import utcnow
-from kodaira_app.worker_app import app_context
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,6 @@ def forget(limit: Limit, key: str) -> None:
 EVENT_RETENTION = timedelta(days=1)
 
 
-@app_context
 def purge_expired() -> int:
     """Periodic job: remove events no window can see any more (keys that never came back)."""
     removed = db.session.execute(

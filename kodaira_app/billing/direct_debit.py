@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from kodaira_app.extensions import db
-from kodaira_app.models.billing import DirectDebitApplication
+from kodaira_app.models.billing import DirectDebitApplication, DirectDebitStatus
 from kodaira_app.timeutil import utcnow
 
-STATUSES = ("submitted", "processed", "rejected", "withdrawn")
+STATUSES = tuple(DirectDebitStatus)
 
 
 def mask_account_number(number: str) -> tuple[str, str]:

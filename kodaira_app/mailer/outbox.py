@@ -1,51 +1,53 @@
-"""Mail: rendered in the recipient's language, kept in the outbox, sent by a job.
+"""Writing a mail: rendered in the reader's language into an OutboxMail row, sent by a job.
 
-`queue_mail` writes an OutboxMail row in the caller's transaction and enqueues its send
-after the commit, so a mail exists exactly when the change that caused it exists.
+`queue_mail` writes the row in the caller's transaction and enqueues its send after the
+commit, so a mail exists exactly when the change that caused it exists.
 """
 
 from __future__ import annotations
 
-from flask import current_app, render_template
-from flask_babel import force_locale
-
 from kodaira_app.extensions import db
-from kodaira_app.jobs import enqueue_after_commit
+from kodaira_app.mailer.kinds import KINDS, MailKind, mail_kind
+from kodaira_app.mailer.pipeline import SEND_JOB, new_message_id
+from kodaira_app.mailer.render import MailRenderer
 from kodaira_app.models import OutboxMail
+from kodaira_app.queue import enqueue_after_commit
+from kodaira_app.timeutil import utcnow
 
 
 def render_mail(template: str, locale: str, **context) -> tuple[str, str, str]:
-    """Render templates/mail/<template>.{subject.txt,txt,html} in `locale`."""
-    context.setdefault("base_url", current_app.config["APP_BASE_URL"])
-    with force_locale(locale):
-        subject = render_template(f"mail/{template}.subject.txt", **context)
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
-    # A subject is one line: a newline there could start a header.
-    subject = " ".join(subject.split())
-    return subject, text, html
+    """Subject, text and HTML of templates/mail/<template>.*: a preview of any template."""
+    kind = next((k for k in KINDS.values() if k.template == template), None)
+    if kind is None:
+        raise LookupError(f"no mail kind uses the template {template!r}")
+    if kind.stop_link:
+        context.setdefault("stop_token", "")
+    mail = MailRenderer().render(kind.name, locale, context)
+    return mail["subject"], mail["body_text"], mail["body_html"]
 
 
 def queue_mail(
-    *,
-    to: str,
-    kind: str,
-    template: str,
-    locale: str = "ja",
-    headers: dict[str, str] | None = None,
-    **context,
+    *, to: str, kind: str, template: str | None = None, locale: str = "ja", **context
 ) -> OutboxMail:
-    subject, text, html = render_mail(template, locale, **context)
+    """Render a mail of `kind` (kodaira_app/mailer/kinds.py) for `to` and queue it.
+
+    `template`, when given, must be the kind's own (the registry decides).
+    """
+    spec: MailKind = mail_kind(kind)
+    if template is not None and template != spec.template:
+        raise ValueError(f"the mail kind {kind!r} uses the template {spec.template!r}")
+    mail = MailRenderer().render(kind, locale, context)
+    now = utcnow()
     row = OutboxMail(
         kind=kind,
         locale=locale,
         to_addr=to,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        headers=headers or {},
+        message_id=new_message_id(),
+        created_at=now,
+        queued_at=now,
+        **mail,
     )
     db.session.add(row)
     db.session.flush()
-    enqueue_after_commit("kodaira_app.mailer.jobs.send_outbox", row.id, queue="mail")
+    enqueue_after_commit(SEND_JOB, [row.id], queue="mail")
     return row

@@ -14,13 +14,11 @@ from sqlalchemy import or_, update
 from kodaira_app.extensions import db
 from kodaira_app.models import OutboxMail
 from kodaira_app.timeutil import utcnow
-from kodaira_app.worker_app import app_context
 
 # A mail still to be sent keeps its body, however old.
 UNSENT = ("queued", "sending")
 
 
-@app_context
 def purge_old_bodies(now: datetime | None = None) -> int:
     """Periodic job: blank the bodies of mails older than the retention; how many."""
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["OUTBOX_RETENTION_DAYS"])

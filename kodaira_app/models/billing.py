@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kodaira_app.extensions import db
+from kodaira_app.models.checks import one_of
 from kodaira_app.models.customers import Customer
 from kodaira_app.timeutil import UTCDateTime, utcnow
 
@@ -52,11 +54,21 @@ class Bill(db.Model):
         return not self.is_paid and self.due_date < today
 
 
+class DirectDebitStatus(StrEnum):
+    SUBMITTED = "submitted"  # waiting for staff
+    PROCESSED = "processed"  # taken to the bank, registered
+    REJECTED = "rejected"  # returned for a mistake in the form
+    WITHDRAWN = "withdrawn"  # its account left the app before staff processed it
+
+
 class DirectDebitApplication(db.Model):
     """An online 口座振替 application; staff take it to the bank and record the outcome."""
 
     __tablename__ = "direct_debit_applications"
-    __table_args__ = (Index("ix_direct_debit_applications_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_direct_debit_applications_status_created", "status", "created_at"),
+        one_of(DirectDebitStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -68,8 +80,7 @@ class DirectDebitApplication(db.Model):
     account_number_last4: Mapped[str] = mapped_column(String(4))
     account_number_masked: Mapped[str] = mapped_column(String(16))
     account_holder_kana: Mapped[str] = mapped_column(String(100))
-    # submitted / processed / rejected
-    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    status: Mapped[str] = mapped_column(String(16), default=DirectDebitStatus.SUBMITTED)
     # A key per filled-in form, so that pressing 申し込む twice stores one application.
     request_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,12 +1,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Index, String, UniqueConstraint, case, func, select, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kodaira_app.extensions import db
+from kodaira_app.models.checks import one_of
+from kodaira_app.models.mail import MailStatus, OutboxMail
 from kodaira_app.timeutil import UTCDateTime, utcnow
+
+
+class EvaluationStatus(StrEnum):
+    USED = "used"
+    NONE = "none"  # all hours received, nothing used
+    MISSING = "missing"  # no hour received
+    PARTIAL = "partial"  # some hours received
+    PAUSED = "paused"  # in a 一時停止 of the registration: no mail
+    MISSED = "missed"  # evaluated too late to be worth a mail
+
+
+class DeliveryStatus(StrEnum):
+    """Where a report mail stands before it is a mail; once it is, its outbox row says
+    the rest (Delivery.status)."""
+
+    PENDING = "pending"  # its mail is still to be written into the outbox
+    MAILED = "mailed"  # written: outbox_id is its mail
+    MISSED = "missed"  # never sent: the window was evaluated too late
+    PAUSED = "paused"  # never sent: the window fell in a pause
+    STOPPED = "stopped"  # never sent: its recipient went when the account left the app
 
 
 class ReportSlot(db.Model):
@@ -51,6 +75,7 @@ class WindowEvaluation(db.Model):
             sqlite_where=text("status IN ('missing', 'partial') AND followup_at IS NULL"),
             postgresql_where=text("status IN ('missing', 'partial') AND followup_at IS NULL"),
         ),
+        one_of(EvaluationStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,8 +83,7 @@ class WindowEvaluation(db.Model):
     window_id: Mapped[int] = mapped_column()  # watch_windows.id
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
-    # used / none / missing / partial / paused / missed
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # EvaluationStatus
     # Sum of the hours received (for 'partial' only those hours; NULL when none came).
     deciliters: Mapped[int | None] = mapped_column()
     hours_expected: Mapped[int] = mapped_column()
@@ -84,39 +108,93 @@ class WindowEvaluation(db.Model):
 
 
 class Delivery(db.Model):
-    """One mail to one recipient about one evaluated window. Sent at most once."""
+    """One mail to one recipient about one evaluated window. Sent at most once.
+
+    What is unique to a report lives here: the evaluation, the recipient, the kind. How
+    its mail is being sent (claim, attempts, retries, sent or failed) lives in the one
+    OutboxMail row it points at, written by the send job (kodaira_app/reports/send.py).
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("evaluation_id", "recipient_id", "kind"),
-        # The sweeper's look-up; sent rows (nearly all) stay out of it.
+        # The look-up of mails still to be written; written rows (nearly all) stay out.
         Index(
             "ix_deliveries_unfinished",
             "status",
             "queued_at",
-            sqlite_where=text("status IN ('pending', 'sending')"),
-            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
         ),
+        one_of(DeliveryStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column()  # window_evaluations.id
     recipient_id: Mapped[int] = mapped_column()  # watch_recipients.id
     kind: Mapped[str] = mapped_column(String(16), default="report")  # report / followup
-    # pending / sending / sent / kept / failed / missed / paused
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    # The column `status` (the tick writes it in SQL); `status` below is what staff see.
+    stage: Mapped[str] = mapped_column("status", String(16), default=DeliveryStatus.PENDING)
     # When its send job was last enqueued (the sweeper re-enqueues jobs Redis lost).
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # After a temporary failure: when the sweeper may try again.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    message_id: Mapped[str | None] = mapped_column(String(255))
-    outbox_id: Mapped[int | None] = mapped_column()  # outbox_mails.id
+    outbox_id: Mapped[int | None] = mapped_column()  # outbox_mails.id: its mail
 
     evaluation: Mapped[WindowEvaluation] = relationship(
         back_populates="deliveries",
         primaryjoin="WindowEvaluation.id == foreign(Delivery.evaluation_id)",
     )
+    outbox: Mapped[OutboxMail | None] = relationship(
+        primaryjoin="foreign(Delivery.outbox_id) == OutboxMail.id",
+        lazy="selectin",
+        viewonly=True,
+    )
+
+    @hybrid_property
+    def status(self) -> str:
+        """pending / sending / sent / kept / failed (from its mail), or missed / paused."""
+        if self.stage != DeliveryStatus.MAILED:
+            return self.stage
+        mail = self.outbox.status if self.outbox is not None else None
+        return DeliveryStatus.PENDING if mail in (None, MailStatus.QUEUED) else mail
+
+    @status.inplace.expression
+    @classmethod
+    def _status_expression(cls):
+        mail = OutboxMail.__table__
+        mail_status = (
+            select(
+                case(
+                    (mail.c.status == MailStatus.QUEUED, DeliveryStatus.PENDING.value),
+                    else_=mail.c.status,
+                )
+            )
+            .where(mail.c.id == cls.outbox_id)
+            .scalar_subquery()
+        )
+        return case(
+            (cls.stage == DeliveryStatus.MAILED, func.coalesce(mail_status, "pending")),
+            else_=cls.stage,
+        )
+
+    def _mail(self, name: str, default=None):
+        return getattr(self.outbox, name) if self.outbox is not None else default
+
+    @property
+    def attempts(self) -> int:
+        return self._mail("attempts", 0)
+
+    @property
+    def last_error(self) -> str | None:
+        return self._mail("last_error")
+
+    @property
+    def sent_at(self) -> datetime | None:
+        return self._mail("sent_at")
+
+    @property
+    def next_attempt_at(self) -> datetime | None:
+        return self._mail("next_attempt_at")
+
+    @property
+    def message_id(self) -> str | None:
+        return self._mail("message_id")

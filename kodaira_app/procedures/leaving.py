@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 from kodaira_app.extensions import db
 from kodaira_app.models import Account, Delivery, OutboxMail, WatchRecipient, WatchRegistration
 from kodaira_app.models.billing import DirectDebitApplication
+from kodaira_app.models.reports import DeliveryStatus
 
 UNSENT = ("queued", "sending")
 
@@ -38,8 +39,8 @@ def forget_account(account: Account, now: datetime) -> None:
     if ids:
         db.session.execute(
             update(Delivery)
-            .where(Delivery.recipient_id.in_(ids), Delivery.status == "pending")
-            .values(status="stopped")
+            .where(Delivery.recipient_id.in_(ids), Delivery.stage == DeliveryStatus.PENDING)
+            .values(stage=DeliveryStatus.STOPPED)
         )
     for recipient in recipients:
         recipient.name = ""

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, WatchRecipient, WindowEvaluation
+from kodaira_app.queue.worker import build_worker
 from kodaira_app.reports.console import preview
 from kodaira_app.reports.content import window_label
 from kodaira_app.reports.send import enqueue_deliveries
@@ -67,11 +68,7 @@ def run_command(at: str, dry_run: bool) -> None:
 
 
 def _work_embedded_queue() -> None:
-    from kodaira_app.jobs import QUEUES, ThreadWorker, get_queue, get_redis
-
-    connection = get_redis()
-    queues = [get_queue(name, connection=connection) for name in QUEUES]
-    ThreadWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
+    build_worker(current_app._get_current_object(), burst=True).run()
 
 
 @reports_cli.command("deliveries")

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kodaira_app.extensions import db
-from kodaira_app.models import Customer, Delivery, WatchRecipient, WatchRegistration
+from kodaira_app.mailer.pipeline import enqueue_mails
+from kodaira_app.models import Customer, Delivery, OutboxMail, WatchRecipient, WatchRegistration
+from kodaira_app.models.mail import MailStatus
+from kodaira_app.models.reports import DeliveryStatus
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.reports.evaluation import missing_hours
 from kodaira_app.reports.send import enqueue_deliveries
 from kodaira_app.reports.tick import run_tick
+from kodaira_app.timeutil import utcnow
 
 
 @dataclass
@@ -97,7 +101,7 @@ def _live_recipients(registration_id: int) -> list[tuple[WatchRecipient, Custome
 def resend(delivery_id: int, deliberate: bool = False) -> str:
     """Give a delivery a new attempt on the same row.
 
-    A failed row is retried (its rendered copy and Message-ID are kept). A row that was
+    A failed mail is retried (its rendered copy and Message-ID are kept). A row that was
     sent, kept, missed or paused is sent again only when `deliberate` (staff chose to send
     a second mail), rendered anew. A row pending or being sent is left alone.
     Returns what happened: 'queued', 'in progress', 'already sent', 'not sendable'.
@@ -105,15 +109,24 @@ def resend(delivery_id: int, deliberate: bool = False) -> str:
     row = db.session.get(Delivery, delivery_id)
     if row is None:
         raise LookupError(f"no delivery #{delivery_id}")
-    if row.status in ("pending", "sending"):
+    status = row.status
+    if status in ("pending", "sending"):
         return "in progress"
-    if row.status != "failed":
-        if not deliberate:
-            return "already sent" if row.status in ("sent", "kept") else "not sendable"
-        row.outbox_id = None  # a new copy with its own Message-ID
-    row.status = "pending"
-    row.next_attempt_at = None
-    row.queued_at = datetime.now(row.queued_at.tzinfo)
+    if status == "failed":
+        db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == row.outbox_id, OutboxMail.status == MailStatus.FAILED)
+            .values(status=MailStatus.QUEUED, next_attempt_at=None, queued_at=utcnow())
+        )
+        db.session.commit()
+        enqueue_mails([row.outbox_id])
+        return "queued"
+    if not deliberate:
+        return "already sent" if status in ("sent", "kept") else "not sendable"
+    # A new mail with its own Message-ID; the earlier one stays in the outbox.
+    row.stage = DeliveryStatus.PENDING
+    row.outbox_id = None
+    row.queued_at = utcnow()
     db.session.commit()
     enqueue_deliveries([row.id])
     return "queued"

@@ -1,8 +1,7 @@
-"""What a 見守り mail says: the context its templates get, and the rendering.
+"""What a 見守り mail says: the facts of one mail and the context its templates get.
 
-Rendering is per recipient, in the recipient's language (`force_locale`), numbers and
-dates formatted with Babel for that language. The templates are fetched once and rendered
-directly, so that a batch of a hundred mails costs little more than the mails themselves.
+Rendering is per recipient, in the recipient's language, numbers and dates formatted with
+Babel for that language, by the mailer's one renderer (kodaira_app/mailer/render.py).
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale, gettext
 
+from kodaira_app.links import absolute_url
+from kodaira_app.mailer.render import MailRenderer
+from kodaira_app.reports.usual import HISTORY_DAYS
 from kodaira_app.timeutil import town_tz
-from kodaira_app.watch.links import stop_url, unsubscribe_headers
-
-TEMPLATE = "report"
 
 
 @dataclass
@@ -74,7 +73,6 @@ def _span(start: str, end: str, locale: str) -> str:
 
 def mail_context(facts: ReportFacts) -> dict:
     tz = town_tz(current_app.config["TIMEZONE"])
-    base_url = current_app.config["APP_BASE_URL"]
     status = facts.status
     amount = facts.deciliters
     if facts.kind == "followup":
@@ -95,21 +93,23 @@ def mail_context(facts: ReportFacts) -> dict:
         "timezone": current_app.config["TIMEZONE"],
         "liters": _liters(amount, facts.locale),
         "usual_liters": _liters(facts.usual_deciliters, facts.locale),
+        "usual_days": HISTORY_DAYS,
         "missing_hours": missing,
-        "base_url": base_url,
-        "change_url": f"{base_url}/procedures",
-        "stop_url": stop_url(facts.stop_token),
+        "change_url": absolute_url("/procedures"),
+        "stop_token": facts.stop_token,
     }
 
 
+def mail_kind(facts: ReportFacts) -> str:
+    """watch_report / watch_followup (kodaira_app/mailer/kinds.py)."""
+    return f"watch_{facts.kind}"
+
+
 class Renderer:
-    """Renders report mails; keep one per batch."""
+    """Renders report mails from their facts; keep one per batch."""
 
     def __init__(self) -> None:
-        env = current_app.jinja_env
-        self.subject = env.get_template(f"mail/{TEMPLATE}.subject.txt")
-        self.text = env.get_template(f"mail/{TEMPLATE}.txt")
-        self.html = env.get_template(f"mail/{TEMPLATE}.html")
+        self.mails = MailRenderer()
 
     def render(self, facts: ReportFacts) -> dict:
         """Subject, bodies and headers of one mail, in the recipient's language."""
@@ -117,21 +117,6 @@ class Renderer:
 
     def render_many(self, many: list[ReportFacts]) -> list[dict]:
         """Render a batch, switching the language once per language rather than per mail."""
-        out: list[dict | None] = [None] * len(many)
-        by_locale: dict[str, list[int]] = {}
-        for i, facts in enumerate(many):
-            by_locale.setdefault(facts.locale, []).append(i)
-        for locale, positions in by_locale.items():
-            with force_locale(locale):
-                for i in positions:
-                    out[i] = self._render(many[i])
-        return out
-
-    def _render(self, facts: ReportFacts) -> dict:
-        context = mail_context(facts)
-        return {
-            "subject": " ".join(self.subject.render(context).split()),
-            "body_text": self.text.render(context),
-            "body_html": self.html.render(context),
-            "headers": unsubscribe_headers(facts.stop_token),
-        }
+        return self.mails.render_many(
+            [(mail_kind(f), f.locale, lambda f=f: mail_context(f)) for f in many]
+        )

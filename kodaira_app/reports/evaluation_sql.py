@@ -56,9 +56,9 @@ ON CONFLICT (registration_id, window_start) DO NOTHING
 # ... then one delivery per live recipient of every evaluation this slot wrote; missed and
 # paused windows get rows too (staff see them), in a status no job sends.
 INSERT_DELIVERIES = """
-INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, attempts, queued_at)
+INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, queued_at)
 SELECT e.id, wr.id, 'report',
-       CASE WHEN e.status IN ('missed', 'paused') THEN e.status ELSE 'pending' END, 0, :now
+       CASE WHEN e.status IN ('missed', 'paused') THEN e.status ELSE 'pending' END, :now
 FROM window_evaluations e
 JOIN watch_recipients wr ON wr.registration_id = e.registration_id
 WHERE e.window_end = :we AND e.evaluated_at = :evaluated_at
@@ -85,10 +85,10 @@ WITH q AS ({select}), ev AS (
     {skip_existing}
     RETURNING id, registration_id, status
 ), dl AS (
-    INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, attempts, queued_at)
+    INSERT INTO deliveries (evaluation_id, recipient_id, kind, status, queued_at)
     SELECT ev.id, wr.id, 'report',
            CASE WHEN ev.status IN ('missed', 'paused') THEN ev.status ELSE 'pending' END,
-           0, :now
+           :now
     FROM ev
     JOIN watch_recipients wr ON wr.registration_id = ev.registration_id
     WHERE wr.stopped_at IS NULL AND wr.removed_at IS NULL

@@ -1,28 +1,24 @@
-"""Sending 見守り mails exactly once, and the sweeper that finds what Redis lost.
+"""Writing 見守り mails into the outbox, once, and handing them to the mail pipeline.
 
-A send job carries a list of delivery ids. It claims each row (pending → sending) before
-anything goes out, so a job that runs twice, or two workers holding the same ids, send each
-mail once. The batch shares one SMTP connection; each row is marked sent as soon as the
-server accepted its mail, so a killed worker leaves at most the mail in flight unsure.
+The tick leaves one Delivery row per mail (pending). A send job carries a list of their
+ids: in one transaction it locks the rows still pending, renders their mails and writes
+them as OutboxMail rows claimed by itself (pending → mailed); then the mail pipeline
+(kodaira_app/mailer/pipeline.py) sends them over one connection and marks each, and from
+then on the outbox row alone holds the mail's state: retries, the stale-claim sweep and
+staff re-sends go through the pipeline like every other mail. A job that dies before its
+commit leaves the rows pending, for `requeue_unwritten`.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from types import SimpleNamespace
 
-import redis
-from flask import current_app
-from rq import Queue
-from sqlalchemy import and_, bindparam, or_, select, text, update
+from sqlalchemy import bindparam, select, update
 
-from kodaira_app.extensions import db, mail
-from kodaira_app.jobs import get_queue
-from kodaira_app.mailer.jobs import message_domain, record_failure
-from kodaira_app.mailer.smtp import build_bytes, send_bytes
+from kodaira_app.extensions import db
+from kodaira_app.mailer.pipeline import deliver, message_domain
 from kodaira_app.models import (
     Customer,
     Delivery,
@@ -31,67 +27,55 @@ from kodaira_app.models import (
     WatchRegistration,
     WindowEvaluation,
 )
-from kodaira_app.reports.content import Renderer, ReportFacts
+from kodaira_app.models.mail import MailStatus
+from kodaira_app.models.reports import DeliveryStatus
+from kodaira_app.queue import enqueue_batches
+from kodaira_app.reports.content import Renderer, ReportFacts, mail_kind
 from kodaira_app.reports.usual import fill_usual_use
 from kodaira_app.timeutil import utcnow
-from kodaira_app.worker_app import app_context
 
 log = logging.getLogger(__name__)
 
 SEND_JOB = "kodaira_app.reports.send.send_deliveries"
-BATCH_SIZE = 100  # deliveries per job: one SMTP connection, one render pass
+BATCH_SIZE = 100  # deliveries per job: one render pass, one SMTP connection
 JOB_TIMEOUT = 600
 # A pending row whose job has not run in this long was lost (Redis down or restarted).
 LOST_AFTER = timedelta(minutes=5)
-# A claim older than this belongs to a worker that died between claim and send.
-STALE_CLAIM = timedelta(minutes=15)
 SWEEP_LIMIT = 20000
 
-
-class DeliveryFailed(Exception):
-    """Some mails of a batch failed; each row holds its own error and next attempt."""
+_OUTBOX = OutboxMail.__table__
+_DELIVERIES = Delivery.__table__
 
 
 def enqueue_deliveries(ids: list[int], batch_size: int = BATCH_SIZE) -> int:
     """Enqueue send jobs for `ids` in one Redis round trip; 0, logged, if Redis is down."""
-    if not ids:
-        return 0
-    chunks = [list(ids[i : i + batch_size]) for i in range(0, len(ids), batch_size)]
-    try:
-        queue = get_queue("mail")
-        jobs = [
-            Queue.prepare_data(SEND_JOB, args=(chunk,), timeout=JOB_TIMEOUT, result_ttl=600)
-            for chunk in chunks
-        ]
-        with queue.connection.pipeline() as pipe:
-            queue.enqueue_many(jobs, pipeline=pipe)
-            pipe.execute()
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-        log.warning("queue unreachable, %d deliveries left for the sweeper: %s", len(ids), exc)
-        return 0
-    return len(chunks)
+    return enqueue_batches(SEND_JOB, list(ids), batch_size, queue="mail", timeout=JOB_TIMEOUT)
 
 
-def claim(ids: list[int], now: datetime) -> list[int]:
-    """pending → sending for the rows still pending and due; the ids this job now owns."""
-    rows = db.session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id.in_(ids),
-            Delivery.status == "pending",
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-        )
-        .values(status="sending", attempts=Delivery.attempts + 1, claimed_at=now)
-        .returning(Delivery.id, Delivery.attempts)
+def _take(ids: list[int]) -> list[int]:
+    """pending → mailed, in the caller's transaction, for the rows no other job holds."""
+    free = db.session.scalars(
+        select(Delivery.id)
+        .where(Delivery.id.in_(ids), Delivery.stage == DeliveryStatus.PENDING)
+        .with_for_update(skip_locked=True)
     ).all()
-    db.session.commit()
-    return sorted(rows)
+    if not free:
+        return []
+    # The condition again: without row locks (SQLite) this UPDATE is what decides.
+    return sorted(
+        db.session.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(free), Delivery.stage == DeliveryStatus.PENDING)
+            .values(stage=DeliveryStatus.MAILED)
+            .returning(Delivery.id)
+        ).all()
+    )
 
 
-def _facts(ids: list[int]) -> list[tuple[int, int | None, ReportFacts]]:
+def _facts(ids: list[int]) -> list[tuple[int, ReportFacts]]:
     fill_usual_use(ids)  # left by the tick to the first send of each window's mails
     rows = db.session.execute(
-        select(Delivery, WindowEvaluation, WatchRecipient, Customer)
+        select(Delivery.id, Delivery.kind, WindowEvaluation, WatchRecipient, Customer)
         .join(WindowEvaluation, WindowEvaluation.id == Delivery.evaluation_id)
         .join(WatchRecipient, WatchRecipient.id == Delivery.recipient_id)
         .join(WatchRegistration, WatchRegistration.id == WindowEvaluation.registration_id)
@@ -99,7 +83,7 @@ def _facts(ids: list[int]) -> list[tuple[int, int | None, ReportFacts]]:
         .where(Delivery.id.in_(ids))
         .order_by(Delivery.id)
     ).all()
-    return [(d.id, d.outbox_id, facts_for(d.kind, e, r, c)) for d, e, r, c in rows]
+    return [(d_id, facts_for(kind, e, r, c)) for d_id, kind, e, r, c in rows]
 
 
 def reported_status(e: WindowEvaluation) -> str:
@@ -133,219 +117,79 @@ def facts_for(kind: str, e: WindowEvaluation, r: WatchRecipient, c: Customer) ->
     )
 
 
-_OUTBOX = OutboxMail.__table__
-_DELIVERIES = Delivery.__table__
-_COPY_FIELDS = ("id", "to_addr", "subject", "body_text", "body_html", "headers", "message_id")
-
-
-def _outbox_copies(items) -> dict[int, dict]:
-    """The rendered copy of each delivery: rendered and stored now, or the earlier one."""
-    fresh = [(d, facts) for d, outbox_id, facts in items if outbox_id is None]
-    copies: dict[int, dict] = {}
-    if fresh:
-        domain = message_domain()
-        now = utcnow()
-        rendered = Renderer().render_many([facts for _, facts in fresh])
-        for (delivery_id, facts), mail_ in zip(fresh, rendered, strict=True):
-            mail_.update(
-                kind=f"watch_{facts.kind}",
-                locale=facts.locale,
-                to_addr=facts.recipient_email,
-                status="sending",
-                attempts=0,
-                message_id=make_msgid(domain=domain),
-                created_at=now,
-            )
-            copies[delivery_id] = mail_
-        rows = list(copies.values())
-        ids = (
-            db.session.execute(
-                _OUTBOX.insert().returning(_OUTBOX.c.id, sort_by_parameter_order=True), rows
-            )
-            .scalars()
-            .all()
-        )
-        for row, outbox_id in zip(rows, ids, strict=True):
-            row["id"] = outbox_id
-        db.session.execute(
-            _DELIVERIES.update()
-            .where(_DELIVERIES.c.id == bindparam("d_id"))
-            .values(outbox_id=bindparam("o_id")),
-            [{"d_id": d, "o_id": row["id"]} for d, row in copies.items()],
-        )
-    earlier = {outbox_id: d for d, outbox_id, _ in items if outbox_id is not None}
-    if earlier:
-        columns = [_OUTBOX.c[name] for name in _COPY_FIELDS]
-        for row in db.session.execute(select(*columns).where(_OUTBOX.c.id.in_(earlier))):
-            copies[earlier[row.id]] = dict(row._mapping)
-    db.session.commit()
-    return copies
-
-
-_SENT = (
+_OUTBOX_ID = (
     _DELIVERIES.update()
-    .where(_DELIVERIES.c.id == bindparam("d_id"), _DELIVERIES.c.status == "sending")
-    .values(status="sent", sent_at=bindparam("at"), message_id=bindparam("mid"), last_error=None)
+    .where(_DELIVERIES.c.id == bindparam("d_id"))
+    .values(outbox_id=bindparam("o_id"))
 )
 
 
-def _mark_sent(delivery_id: int, copy: dict, now: datetime) -> None:
-    """Recorded at once, each in its own commit: a worker killed after this never sends
-    the mail again."""
-    db.session.execute(_SENT, {"d_id": delivery_id, "at": now, "mid": copy["message_id"]})
-    db.session.commit()
+def write_mails(delivery_ids: list[int], claimed_at: datetime | None = None) -> list[dict]:
+    """Render the mails of the deliveries still pending into the outbox, in one commit
+    (pending → mailed); the outbox rows written, with their ids.
 
-
-def _mark_copies_sent(outbox_ids: list[int], now: datetime) -> None:
-    if outbox_ids:
-        db.session.execute(
-            _OUTBOX.update().where(_OUTBOX.c.id.in_(outbox_ids)).values(status="sent", sent_at=now)
-        )
+    With `claimed_at`, the mails are written claimed by the caller (sending, first
+    attempt), for it to send at once; otherwise they are queued for the pipeline.
+    """
+    taken = _take(list(delivery_ids))
+    if not taken:
         db.session.commit()
-
-
-def _fast_commits(on: bool) -> None:
-    """On PostgreSQL, the 'sent' marks do not wait for the WAL flush: a crash of the
-    database server (not of the worker) could lose the last few, never a killed worker."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            text("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
-        )
-        db.session.commit()
-
-
-def _mark_failed(delivery_id: int, attempts: int, copy: dict, exc: BaseException) -> str:
-    row = SimpleNamespace(
-        attempts=attempts, status="sending", last_error=None, next_attempt_at=None
+        return []
+    items = _facts(taken)
+    rendered = Renderer().render_many([facts for _, facts in items])
+    now = utcnow()
+    domain = message_domain()
+    state = (
+        {"status": MailStatus.QUEUED, "attempts": 0, "claimed_at": None}
+        if claimed_at is None
+        else {"status": MailStatus.SENDING, "attempts": 1, "claimed_at": claimed_at}
     )
-    record_failure(row, exc)
+    rows = [
+        {
+            **mail,
+            **state,
+            "kind": mail_kind(facts),
+            "locale": facts.locale,
+            "to_addr": facts.recipient_email,
+            "message_id": make_msgid(domain=domain),
+            "created_at": now,
+            "queued_at": now,
+        }
+        for (_, facts), mail in zip(items, rendered, strict=True)
+    ]
+    ids = db.session.execute(
+        _OUTBOX.insert().returning(_OUTBOX.c.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    for row, outbox_id in zip(rows, ids, strict=True):
+        row["id"] = outbox_id
     db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "sending")
-        .values(status=row.status, last_error=row.last_error, next_attempt_at=row.next_attempt_at)
-    )
-    db.session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id == copy["id"])
-        .values(
-            status="failed" if row.status == "failed" else "queued",
-            last_error=row.last_error,
-            attempts=attempts,
-        )
+        _OUTBOX_ID,
+        [{"d_id": d, "o_id": row["id"]} for (d, _), row in zip(items, rows, strict=True)],
     )
     db.session.commit()
-    return row.status
+    return rows
 
 
-def _mark_kept(claimed: list[tuple[int, int]], copies: dict[int, dict]) -> None:
-    for delivery_id, _ in claimed:
-        copy = copies[delivery_id]
-        log.info(
-            "mail kept in outbox (no MAIL_SERVER): #%s to %s: %s",
-            copy["id"],
-            copy["to_addr"],
-            copy["subject"],
-        )
-    ids = [d for d, _ in claimed]
-    db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(status="kept"))
-    db.session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id.in_([copies[d]["id"] for d in ids]))
-        .values(status="kept")
-    )
-    db.session.commit()
-
-
-def _connection_lost(exc: BaseException) -> bool:
-    """The session is gone (the rest of the batch waits), not just this one mail refused.
-
-    SMTPException derives from OSError, so refusals are told apart first."""
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return True
-    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
-
-
-@app_context
 def send_deliveries(delivery_ids: list[int]) -> dict:
-    """Claim, render, send over one SMTP connection, mark. Raises if any mail failed."""
-    claimed = claim(list(delivery_ids), utcnow())
-    outcome = {"claimed": len(claimed), "sent": 0, "failed": 0}
-    if not claimed:
-        return outcome
-    attempts = dict(claimed)
-    copies = _outbox_copies(_facts(list(attempts)))
-    if current_app.config["MAIL_SUPPRESS_SEND"]:
-        _mark_kept(claimed, copies)
-        return outcome
-    errors: list[str] = []
-    remaining = [d for d, _ in claimed]
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    sent_copies: list[int] = []
-    _fast_commits(True)
-    try:
-        with mail.connect() as conn:
-            while remaining:
-                delivery_id = remaining[0]
-                copy = copies[delivery_id]
-                data = build_bytes(
-                    sender=sender,
-                    to=copy["to_addr"],
-                    subject=copy["subject"],
-                    body_text=copy["body_text"],
-                    body_html=copy["body_html"],
-                    headers=copy["headers"],
-                    message_id=copy["message_id"],
-                )
-                try:
-                    send_bytes(conn, sender, copy["to_addr"], data)
-                except Exception as exc:
-                    if _connection_lost(exc):
-                        raise
-                    remaining.pop(0)
-                    _mark_failed(delivery_id, attempts[delivery_id], copy, exc)
-                    errors.append(f"#{delivery_id}: {exc}")
-                    continue
-                remaining.pop(0)
-                _mark_sent(delivery_id, copy, utcnow())
-                sent_copies.append(copy["id"])
-                outcome["sent"] += 1
-    except Exception as exc:  # the connection failed: every mail not yet sent waits
-        db.session.rollback()
-        for delivery_id in remaining:
-            _mark_failed(delivery_id, attempts[delivery_id], copies[delivery_id], exc)
-        errors.append(f"{len(remaining)} unsent: {type(exc).__name__}: {exc}")
-    finally:
-        _mark_copies_sent(sent_copies, utcnow())
-        _fast_commits(False)
-    outcome["failed"] = len(claimed) - outcome["sent"]
-    if errors:
-        raise DeliveryFailed("; ".join(errors)[:2000])
-    return outcome
+    """Write the mails of these deliveries, claimed, and send them with the pipeline.
+    Raises if any mail failed (each outbox row holds its error and next attempt)."""
+    return deliver(write_mails(delivery_ids, claimed_at=utcnow()))
 
 
-@app_context
-def sweep_deliveries(now: datetime | None = None) -> int:
-    """Re-enqueue deliveries whose job was lost, whose retry is due, or whose claim is stale."""
+def requeue_unwritten(now: datetime | None = None) -> int:
+    """Re-enqueue deliveries whose send job was lost before it wrote their mails."""
     now = now or utcnow()
-    due = or_(
-        and_(
-            Delivery.status == "pending",
-            Delivery.next_attempt_at.is_(None),
-            Delivery.queued_at <= now - LOST_AFTER,
-        ),
-        and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
-        and_(Delivery.status == "sending", Delivery.claimed_at <= now - STALE_CLAIM),
-    )
+    lost = (Delivery.stage == DeliveryStatus.PENDING) & (Delivery.queued_at <= now - LOST_AFTER)
     candidates = db.session.scalars(
-        select(Delivery.id).where(due).order_by(Delivery.id).limit(SWEEP_LIMIT)
+        select(Delivery.id).where(lost).order_by(Delivery.id).limit(SWEEP_LIMIT)
     ).all()
     if not candidates:
         return 0
     # The condition again in the UPDATE: of two sweepers, only one takes each row.
     ids = db.session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(candidates), due)
-        .values(status="pending", queued_at=now, next_attempt_at=None)
+        .where(Delivery.id.in_(candidates), lost)
+        .values(queued_at=now)
         .returning(Delivery.id)
     ).all()
     db.session.commit()

@@ -1,4 +1,5 @@
-"""Mails of the service other than the reports: each carries the recipient's stop link.
+"""Mails of the service other than the reports: each carries the recipient's stop link
+(their kinds in kodaira_app/mailer/kinds.py say so).
 
 「通知先に登録されました」 is limited, so that nobody can be mailed over and over by being
 added: one per registration and address in 24 hours, however often the address is
@@ -25,7 +26,6 @@ from kodaira_app.models import (
     WatchRegistration,
 )
 from kodaira_app.timeutil import utcnow
-from kodaira_app.watch.links import stop_url, unsubscribe_headers
 from kodaira_app.watch.windows import display_hour, email_key, end_time, report_time
 
 NOTICE_WINDOW = timedelta(hours=24)
@@ -72,12 +72,10 @@ def notify(recipient: WatchRecipient, customer: Customer, kind: str, **context) 
     queue_mail(
         to=recipient.email,
         kind=kind,
-        template=kind,
         locale=recipient.locale or "ja",
-        headers=unsubscribe_headers(recipient.stop_token),
+        stop_token=recipient.stop_token,
         recipient_name=recipient.name,
         contract_number=customer.masked_number,
-        stop_link=stop_url(recipient.stop_token),
         **context,
     )
 

@@ -15,7 +15,6 @@ from kodaira_app.extensions import db
 from kodaira_app.models import Customer, WatchPause, WatchRegistration
 from kodaira_app.timeutil import town_tz, utcnow
 from kodaira_app.watch import notices
-from kodaira_app.worker_app import app_context
 
 MAX_PAUSE_DAYS = 60
 
@@ -77,7 +76,6 @@ def is_paused(registration: WatchRegistration, window_start_utc: datetime) -> bo
     )
 
 
-@app_context
 def send_due_pause_notices(now: datetime | None = None) -> int:
     """Tell the recipients once when a pause begins and once when it ends."""
     now = now or utcnow()

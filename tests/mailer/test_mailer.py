@@ -1,9 +1,19 @@
 """Every mail goes through the outbox: sent over SMTP, or kept and logged without one."""
 
+from email.header import decode_header, make_header
+from email.utils import parseaddr
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
 from kodaira_app.extensions import db
-from kodaira_app.mailer.jobs import send_outbox, sweep
+from kodaira_app.mailer.kinds import KINDS
 from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.mailer.pipeline import send_mails, sweep
 from kodaira_app.models import OutboxMail
+from kodaira_app.models.mail import MailStatus
 from tests.support.mailbox import text_body
 
 
@@ -24,7 +34,7 @@ def test_mail_is_sent_once_over_smtp_after_commit(app, smtp, run_jobs):
     assert row.status == "sent" and row.attempts == 1
     assert row.message_id == message["Message-ID"]
     # The same job delivered again (RQ is at-least-once) sends nothing more.
-    assert send_outbox(row.id) == "not claimed"
+    assert send_mails([row.id])["claimed"] == 0
     assert len(smtp.messages) == 1
 
 
@@ -37,7 +47,7 @@ def test_lines_stay_within_rfc_limits(app, smtp, run_jobs):
 
 
 def test_without_smtp_server_mail_is_kept_in_outbox(app, smtp, run_jobs, caplog):
-    caplog.set_level("INFO", logger="kodaira_app.mailer.jobs")
+    caplog.set_level("INFO", logger="kodaira_app.mailer.pipeline")
     app.config["MAIL_SUPPRESS_SEND"] = True
     row = queue_test_mail()
     run_jobs()
@@ -65,9 +75,8 @@ def test_temporary_failure_is_retried_then_sent(app, smtp, run_jobs):
     assert row.status == "queued" and row.attempts == 1
     assert "451" in row.last_error
     smtp.refuse_rcpt = None
-    row.next_attempt_at = row.next_attempt_at - timedelta(hours=1)
-    db.session.commit()
-    assert sweep() == 1
+    assert sweep() == 0  # not due yet
+    assert sweep(now=row.next_attempt_at + timedelta(seconds=1)) == 1
     run_jobs()
     db.session.refresh(row)
     assert row.status == "sent" and row.attempts == 2
@@ -90,3 +99,57 @@ def test_long_non_ascii_subject_keeps_its_spaces(app, smtp, run_jobs):
     run_jobs()
     [message] = smtp.messages
     assert message["Subject"] == f"テストメール {name} 様"
+
+
+@pytest.mark.parametrize(
+    ("locale", "name"),
+    [
+        ("ja", "小平町水道アプリ"),
+        ("en", "Obira Town Water App"),
+        ("zh_Hans", "小平町自来水应用"),
+        ("ko", "오비라초 수도 앱"),
+        ("vi", "Ứng dụng Nước Thị trấn Obira"),
+    ],
+)
+def test_sender_is_named_in_the_readers_language(app, smtp, run_jobs, locale, name):
+    queue_mail(to="child@example.com", kind="test", locale=locale, name="小平 花子")
+    db.session.commit()
+    run_jobs()
+    [message] = smtp.messages
+    shown, address = parseaddr(str(make_header(decode_header(message["From"]))))
+    assert (shown, address) == (name, "noreply@localhost")
+
+
+def test_every_kind_has_its_templates_and_each_extends_the_one_base(app):
+    folder = Path(app.root_path, app.template_folder, "mail")
+    for kind in KINDS.values():
+        for part in ("subject.txt", "txt", "html"):
+            assert (folder / f"{kind.template}.{part}").is_file(), (kind.name, part)
+    bodies = [p for p in folder.glob("*.*") if not p.name.endswith(".subject.txt")]
+    for path in bodies:
+        if path.name.startswith("_base") or path.name.startswith("_report"):
+            continue
+        first = path.read_text().splitlines()[0]
+        base = "_base.html" if path.suffix == ".html" else "_base.txt"
+        assert first in (
+            f'{{% extends "mail/{base}" %}}',
+            f'{{% extends "mail/watch_{base.removeprefix("_")}" %}}',
+        ), path.name
+    for path in folder.glob("watch_base.*"):
+        assert path.read_text().startswith('{% extends "mail/_base.'), path.name
+
+
+def test_a_kind_not_in_the_registry_is_refused(app):
+    with pytest.raises(LookupError):
+        queue_mail(to="a@example.com", kind="newsletter", locale="ja")
+    with pytest.raises(ValueError):
+        queue_mail(to="a@example.com", kind="test", template="account_reset", name="x")
+
+
+def test_a_status_outside_its_enum_is_refused_by_the_database(app):
+    queue_test_mail()
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(OutboxMail).values(status="lost"))
+        db.session.flush()
+    db.session.rollback()
+    assert {m.status for m in db.session.scalars(select(OutboxMail))} == {MailStatus.QUEUED}

@@ -6,11 +6,17 @@ import socket
 import threading
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from kodaira_app.extensions import db
-from kodaira_app.models import Delivery, OutboxMail, ReportSlot, WindowEvaluation
-from kodaira_app.reports.send import claim, enqueue_deliveries, send_deliveries, sweep_deliveries
+from kodaira_app.mailer.pipeline import sweep
+from kodaira_app.models import Delivery, ReportSlot, WindowEvaluation
+from kodaira_app.reports.send import (
+    enqueue_deliveries,
+    requeue_unwritten,
+    send_deliveries,
+    write_mails,
+)
 from kodaira_app.timeutil import utcnow
 from tests.support.jobs import run_jobs as burst_worker
 from tests.support.readings import add_readings
@@ -113,9 +119,9 @@ def test_smtp_down_then_back(app, smtp, run_jobs):
     assert all("ConnectionRefusedError" in d.last_error for d in rows)
     assert all(d.next_attempt_at > utcnow() for d in rows)
     # Not due yet: the sweeper leaves them; the job run again claims nothing.
-    assert sweep_deliveries() == 0
+    assert sweep() == 0
     state.port = port
-    assert sweep_deliveries(now=utcnow() + timedelta(minutes=1)) == 4
+    assert sweep(now=utcnow() + timedelta(minutes=1)) == 4
     run_jobs()
     assert_one_mail_each(smtp)
     assert {d.attempts for d in db.session.scalars(select(Delivery))} == {2}
@@ -129,14 +135,11 @@ def test_temporary_refusal_is_retried_with_backoff(app, smtp, run_jobs):
     rows = db.session.scalars(select(Delivery)).all()
     assert {d.status for d in rows} == {"pending"}
     assert all("451" in d.last_error for d in rows)
-    # The outbox copy waits too, and the outbox's own sweeper leaves it to the delivery.
-    from kodaira_app.mailer.jobs import sweep as outbox_sweep
-
-    db.session.execute(update(OutboxMail).values(created_at=utcnow() - timedelta(hours=1)))
-    db.session.commit()
-    assert outbox_sweep() == 0
+    # The mail waits for its retry time: nothing re-enqueues it before.
+    assert sweep(now=utcnow() + timedelta(seconds=20)) == 0
+    assert requeue_unwritten(now=utcnow() + timedelta(hours=1)) == 0
     smtp.refuse_rcpt = None
-    sweep_deliveries(now=utcnow() + timedelta(minutes=1))
+    assert sweep(now=utcnow() + timedelta(minutes=1)) == 2
     run_jobs()
     assert_one_mail_each(smtp, windows=1)
 
@@ -157,7 +160,7 @@ def test_permanent_refusal_is_failed_with_error_then_resent(app, smtp, run_jobs,
     assert "failed attempts=1 son@example.com" in out
     assert "(550, b'5.1.1 no such user')" in lines[0]
     # The sweeper does not retry a permanent failure; staff can, on the same row.
-    assert sweep_deliveries(now=utcnow() + timedelta(days=1)) == 0
+    assert sweep(now=utcnow() + timedelta(days=1)) == 0
     smtp.refuse_rcpt = None
     assert [resend(d.id) for d in rows] == ["queued", "queued"]
     run_jobs()
@@ -168,29 +171,29 @@ def test_permanent_refusal_is_failed_with_error_then_resent(app, smtp, run_jobs,
 def test_worker_killed_between_claim_and_send(app, smtp, run_jobs):
     watched()
     ids = run_tick(TICK).delivery_ids
-    # A worker claimed the rows and died: the job is gone, the rows say 'sending'.
-    claim(ids, utcnow() - timedelta(minutes=5))
+    # A worker wrote the mails, claimed them and died: the job is gone, the mails say
+    # 'sending'.
+    write_mails(ids, claimed_at=utcnow() - timedelta(minutes=5))
     from tests.support.database import clear_queues
 
     clear_queues(app)
     _empty_embedded_queues(app)
     run_jobs()
     assert smtp.messages == []
-    assert sweep_deliveries() == 0  # a claim 5 minutes old could still be working
-    assert sweep_deliveries(now=utcnow() + timedelta(minutes=11)) == 4
+    assert sweep() == 0  # a claim 5 minutes old could still be working
+    assert sweep(now=utcnow() + timedelta(minutes=11)) == 4
     run_jobs()
     assert_one_mail_each(smtp)
 
 
 def _empty_embedded_queues(app):
-    from kodaira_app.jobs import QUEUES, get_queue
+    from kodaira_app.queue import QUEUES, get_queue
 
     for name in QUEUES:
         get_queue(name, app).empty()
 
 
 def test_redis_down_while_user_registers_and_tick_runs(app, smtp, run_jobs, caplog):
-    from kodaira_app.mailer.jobs import sweep as outbox_sweep
     from kodaira_app.mailer.outbox import queue_mail
 
     redis_url = app.config["REDIS_URL"]
@@ -206,10 +209,9 @@ def test_redis_down_while_user_registers_and_tick_runs(app, smtp, run_jobs, capl
     run_jobs()
     assert smtp.messages == []
     # Later the sweepers find the rows whose jobs never reached Redis.
-    db.session.execute(update(OutboxMail).values(created_at=utcnow() - timedelta(minutes=1)))
-    db.session.commit()
-    assert outbox_sweep() == 1
-    assert sweep_deliveries(now=utcnow() + timedelta(minutes=6)) == 4
+    assert sweep() == 0  # the mail's job may still be on its way
+    assert sweep(now=utcnow() + timedelta(minutes=6)) == 1
+    assert requeue_unwritten(now=utcnow() + timedelta(minutes=6)) == 4
     run_jobs()
     assert len(smtp.to("holder@example.com")) == 1
     assert len(regs) == 2
@@ -219,7 +221,6 @@ def test_redis_down_while_user_registers_and_tick_runs(app, smtp, run_jobs, capl
 
 
 def test_redis_down_while_user_registers_through_the_screens(app, client, auth, smtp, run_jobs):
-    from kodaira_app.mailer.jobs import sweep as outbox_sweep
     from kodaira_app.models import WatchRegistration
     from tests.support.watch import input_data, own_contract
     from tests.support.watch_rows import JST
@@ -235,9 +236,7 @@ def test_redis_down_while_user_registers_through_the_screens(app, client, auth, 
     app.config["REDIS_URL"] = redis_url
     run_jobs()
     assert smtp.messages == []  # the registration's notices never reached the queue
-    db.session.execute(update(OutboxMail).values(created_at=utcnow() - timedelta(minutes=1)))
-    db.session.commit()
-    assert outbox_sweep() >= 1
+    assert sweep(now=utcnow() + timedelta(minutes=6)) >= 1
     run_jobs()
     notices = len(smtp.messages)
     assert notices >= 1

@@ -17,10 +17,12 @@ import pytest
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
-from kodaira_app.jobs import QUEUES, get_queue, start_embedded_worker
+from kodaira_app.mailer.pipeline import sweep
 from kodaira_app.models import Customer, Delivery
-from kodaira_app.reports.send import enqueue_deliveries, sweep_deliveries
-from kodaira_app.schedule import PERIODIC_JOBS, run_periodic
+from kodaira_app.queue import QUEUES, get_queue
+from kodaira_app.queue.periodic import PERIODIC_JOBS, run_periodic
+from kodaira_app.queue.worker import start_embedded_worker
+from kodaira_app.reports.send import enqueue_deliveries
 from kodaira_app.timeutil import town_tz, utcnow
 from tests.support.readings import add_readings
 from tests.support.ticks import run_tick
@@ -51,21 +53,35 @@ def queued_jobs(app) -> int:
 
 
 def test_periodic_jobs_are_declared_once_with_ids_and_resolve():
-    ids = [job_id for job_id, _, _ in PERIODIC_JOBS]
+    ids = [job.name for job in PERIODIC_JOBS]
     assert len(ids) == len(set(ids))
-    assert {"reports-tick", "reports-sweep", "mail-sweep"} <= set(ids)
-    for _, dotted, queue in PERIODIC_JOBS:
-        module, _, name = dotted.rpartition(".")
+    assert {"reports-tick", "reports-sweep", "mail-sweep", "throttle-purge"} <= set(ids)
+    for job in PERIODIC_JOBS:
+        module, _, name = job.func.rpartition(".")
         assert callable(getattr(import_module(module), name))
-        assert queue in QUEUES
+        assert job.queue in QUEUES
+        assert job.interval >= 60 and job.timeout > 0
 
 
 def test_periodic_jobs_enqueued_once_per_minute(app, monkeypatch):
     moment = datetime(2026, 11, 25, 3, 30, 5, tzinfo=UTC)
-    monkeypatch.setattr("kodaira_app.schedule.utcnow", lambda: moment)
-    run_periodic()
-    run_periodic()  # a second worker process in the same minute
+    monkeypatch.setattr("kodaira_app.queue.periodic.utcnow", lambda: moment)
+    assert run_periodic() == len(PERIODIC_JOBS)
+    assert run_periodic() == 0  # a second worker process in the same minute
     assert queued_jobs(app) == len(PERIODIC_JOBS)
+
+
+def test_each_periodic_job_runs_once_per_its_own_interval(app, monkeypatch):
+    moment = datetime(2026, 11, 25, 3, 30, 5, tzinfo=UTC)
+    monkeypatch.setattr("kodaira_app.queue.periodic.utcnow", lambda: moment)
+    run_periodic()
+    minutely = [job for job in PERIODIC_JOBS if job.interval == 60]
+    for later in (timedelta(minutes=1), timedelta(minutes=2)):
+        moment += later
+        # The next minutes: the minute jobs again, not the hourly purge.
+        assert run_periodic() == len(minutely)
+    moment = datetime(2026, 11, 25, 4, 0, 1, tzinfo=UTC)
+    assert run_periodic() == len(PERIODIC_JOBS)
 
 
 def test_periodic_tick_through_the_worker_sends_the_due_report(app, smtp, run_jobs):
@@ -190,6 +206,6 @@ def test_worker_killed_between_claim_and_send(app, smtp, run_jobs):
         blackhole.close()
     assert smtp.messages == []
     # The sweeper finds the stale claims and the mails go out once.
-    assert sweep_deliveries(now=utcnow() + timedelta(minutes=16)) == 2
+    assert sweep(now=utcnow() + timedelta(minutes=16)) == 2
     run_jobs()
     assert sorted(m["To"] for m in smtp.messages) == ["daughter@example.com", "son@example.com"]

@@ -357,7 +357,7 @@ def test_two_windows_a_day_make_two_mails_per_recipient(app, smtp, run_jobs):
 
 
 def test_tick_alone_enqueues_nothing_its_job_enqueues_the_sends(app, smtp, run_jobs, monkeypatch):
-    from kodaira_app.jobs import QUEUES, get_queue
+    from kodaira_app.queue import QUEUES, get_queue
     from kodaira_app.reports import jobs, tick
 
     def queued() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
-from kodaira_app.models import Customer, Delivery, WindowEvaluation
+from kodaira_app.models import Customer, Delivery, OutboxMail, WindowEvaluation
 from kodaira_app.reports.console import preview, resend
 from tests.support.readings import add_readings
 from tests.support.watch_rows import jst, make_watch
@@ -108,8 +108,11 @@ def test_resend_semantics(app, smtp, run_jobs):
     assert resend(delivery_id, deliberate=True) == "queued"
     run_jobs()
     row = db.session.get(Delivery, delivery_id)
-    assert len(smtp.messages) == 2 and row.status == "sent" and row.attempts == 2
+    assert len(smtp.messages) == 2 and row.status == "sent" and row.attempts == 1
     assert row.outbox_id != first_copy
+    # The first mail stays in the outbox as it was: sent, once.
+    first = db.session.get(OutboxMail, first_copy)
+    assert (first.status, first.attempts) == ("sent", 1)
     assert smtp.messages[0]["Message-ID"] != smtp.messages[1]["Message-ID"]
 
 

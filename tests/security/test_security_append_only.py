@@ -93,7 +93,7 @@ def test_append_only_migration_keeps_rows_and_downgrades(tmp_path):
         with app.app_context():
             upgrade(revision="0001")
             rows_of_both()
-            upgrade(revision="0002_append_only")
+            upgrade(revision="0004")
             engine = create_engine(url)
             with engine.connect() as conn:
                 with pytest.raises(DBAPIError, match="append-only"):

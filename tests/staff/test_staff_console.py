@@ -96,9 +96,19 @@ def make_delivery(
         )
         db.session.add(evaluation)
         db.session.flush()
-    delivery = Delivery(
-        evaluation_id=evaluation.id, recipient_id=recipient.id, status=status, **fields
-    )
+    delivery = Delivery(evaluation_id=evaluation.id, recipient_id=recipient.id, stage=status)
+    if status not in ("pending", "missed", "paused"):  # its mail holds the sending state
+        mail = OutboxMail(
+            kind="watch_report",
+            to_addr=recipient.email,
+            subject="見守り",
+            body_text="本文",
+            status=status,
+            **fields,
+        )
+        db.session.add(mail)
+        db.session.flush()
+        delivery.stage, delivery.outbox_id = "mailed", mail.id
     db.session.add(delivery)
     db.session.commit()
     return delivery

@@ -86,7 +86,7 @@ def truncate_all(url: str) -> None:
 
 def clear_queues(app) -> None:
     """Remove this test's queues and jobs from Redis."""
-    from kodaira_app.jobs import QUEUES, get_queue, get_redis
+    from kodaira_app.queue import QUEUES, get_queue, get_redis
 
     if not app.config["REDIS_URL"]:
         return

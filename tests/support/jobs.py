@@ -1,13 +1,10 @@
-"""Working the queues in a test, with the same worker class the embedded mode uses."""
+"""Working the queues in a test, with the worker `flask reports run` and the embedded mode use."""
 
 from __future__ import annotations
 
-from kodaira_app.jobs import QUEUES, ThreadWorker, get_queue, get_redis
+from kodaira_app.queue import QUEUES
+from kodaira_app.queue.worker import build_worker
 
 
 def run_jobs(app, queues=QUEUES, max_jobs: int | None = None) -> bool:
-    connection = get_redis(app)
-    worker = ThreadWorker(
-        [get_queue(name, app, connection) for name in queues], connection=connection
-    )
-    return worker.work(burst=True, max_jobs=max_jobs, logging_level="WARNING")
+    return build_worker(app, burst=True, queues=queues).run(max_jobs=max_jobs)

@@ -7,7 +7,7 @@ import pytest
 
 from kodaira_app.extensions import db
 from kodaira_app.models import WatchPause
-from kodaira_app.schedule import PERIODIC_JOBS, run_periodic
+from kodaira_app.queue.periodic import PERIODIC_JOBS, run_periodic
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch.pauses import is_paused, send_due_pause_notices, town_date
 from kodaira_app.watch.windows import window_bounds
@@ -186,9 +186,8 @@ def test_is_paused_for_windows_inside_the_pause(registration, today):
 
 
 def test_the_notices_are_a_periodic_job(registration, today, smtp, run_jobs):
-    assert ("watch-pause-notices", "kodaira_app.watch.pauses.send_due_pause_notices", "mail") in (
-        PERIODIC_JOBS
-    )
+    [job] = [j for j in PERIODIC_JOBS if j.name == "watch-pause-notices"]
+    assert (job.func, job.queue) == ("kodaira_app.watch.pauses.send_due_pause_notices", "mail")
     add_pause(registration, today, today + timedelta(days=1))
     run_periodic()
     run_jobs()  # the job, then the mail it queued

@@ -1,16 +1,28 @@
-"""login sessions the server can end
+"""login sessions the server can end; what leaving the app leaves behind: a 口座振替
+application withdrawn, a report never written because its recipient went with the account
 
-Revision ID: 0002_login_sessions
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_login_sessions"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
+
+STATUSES = "'submitted', 'processed', 'rejected'"
+WITH_WITHDRAWN = "'submitted', 'processed', 'rejected', 'withdrawn'"
+DELIVERIES = "'pending', 'mailed', 'missed', 'paused'"
+WITH_STOPPED = "'pending', 'mailed', 'missed', 'paused', 'stopped'"
+
+
+def _statuses(table: str, values: str) -> None:
+    with op.batch_alter_table(table) as batch_op:
+        batch_op.drop_constraint(op.f(f"ck_{table}_status"), type_="check")
+        batch_op.create_check_constraint(op.f(f"ck_{table}_status"), f"status IN ({values})")
 
 
 def upgrade():
@@ -39,9 +51,17 @@ def upgrade():
             batch_op.f("ix_login_sessions_account_id"), ["account_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_login_sessions_staff_id"), ["staff_id"], unique=False)
+    _statuses("direct_debit_applications", WITH_WITHDRAWN)
+    _statuses("deliveries", WITH_STOPPED)
 
 
 def downgrade():
+    op.execute(
+        "UPDATE direct_debit_applications SET status = 'rejected' WHERE status = 'withdrawn'"
+    )
+    _statuses("direct_debit_applications", STATUSES)
+    op.execute("UPDATE deliveries SET status = 'missed' WHERE status = 'stopped'")
+    _statuses("deliveries", DELIVERIES)
     with op.batch_alter_table("login_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_sessions_staff_id"))
         batch_op.drop_index(batch_op.f("ix_login_sessions_account_id"))

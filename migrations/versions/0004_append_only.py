@@ -4,14 +4,14 @@ The ORM already refuses to change these rows; these triggers refuse it for raw S
 from any client. TRUNCATE is not a row event and stays possible for the owner of the
 database (the test suite empties its tables that way).
 
-Revision ID: 0002_append_only
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 """
 
 from alembic import op
 
-revision = "0002_append_only"
-down_revision = "0002_login_sessions"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

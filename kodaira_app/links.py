@@ -1,0 +1,28 @@
+"""Absolute links, for mails and anything else read outside the site (APP_BASE_URL)."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+
+def absolute_url(path: str = "") -> str:
+    """APP_BASE_URL + `path` ("/procedures"); the base itself for an empty path."""
+    return f"{current_app.config['APP_BASE_URL']}{path}"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The absolute link to a view, as a mail writes it (works in jobs, too)."""
+    return absolute_url(url_for(endpoint, **values))
+
+
+def stop_url(stop_token: str) -> str:
+    """The one-click page where a 見守り recipient stops the mails, no login needed."""
+    return absolute_url(f"/stop/{stop_token}")
+
+
+def unsubscribe_headers(stop_token: str) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe, pointing at the same stop page."""
+    return {
+        "List-Unsubscribe": f"<{stop_url(stop_token)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

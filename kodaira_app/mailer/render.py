@@ -1,0 +1,69 @@
+"""The one renderer of mails: subject, text and HTML of any kind, in the reader's language.
+
+Templates are fetched once per renderer and rendered directly, and a batch switches the
+language once per language rather than once per mail, so that a batch of a hundred report
+mails costs little more than the mails themselves. Keep one renderer per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from flask import current_app
+from flask_babel import force_locale
+
+from kodaira_app.i18n import html_lang
+from kodaira_app.links import absolute_url, stop_url, unsubscribe_headers
+from kodaira_app.mailer.kinds import mail_kind
+
+# A context, or a function giving it: called under the mail's language (for contexts
+# that format numbers and dates in it).
+Context = dict | Callable[[], dict]
+
+
+class MailRenderer:
+    def __init__(self) -> None:
+        self._templates: dict[str, tuple] = {}
+
+    def _get(self, template: str) -> tuple:
+        if template not in self._templates:
+            env = current_app.jinja_env
+            self._templates[template] = tuple(
+                env.get_template(f"mail/{template}.{part}")
+                for part in ("subject.txt", "txt", "html")
+            )
+        return self._templates[template]
+
+    def render(self, kind: str, locale: str, context: Context) -> dict:
+        """{subject, body_text, body_html, headers} of one mail."""
+        return self.render_many([(kind, locale, context)])[0]
+
+    def render_many(self, mails: Sequence[tuple[str, str, Context]]) -> list[dict]:
+        """Render (kind, locale, context) triples, in their order."""
+        out: list[dict | None] = [None] * len(mails)
+        by_locale: dict[str, list[int]] = {}
+        for i, (_, locale, _) in enumerate(mails):
+            by_locale.setdefault(locale, []).append(i)
+        for locale, positions in by_locale.items():
+            base = {"base_url": absolute_url(), "locale": locale, "html_lang": html_lang(locale)}
+            with force_locale(locale):
+                for i in positions:
+                    kind, _, context = mails[i]
+                    values = context() if callable(context) else context
+                    out[i] = self._render(kind, {**base, **values})
+        return out
+
+    def _render(self, kind: str, context: dict) -> dict:
+        spec = mail_kind(kind)
+        headers = {}
+        if spec.stop_link:
+            context["stop_url"] = stop_url(context["stop_token"])
+            headers = unsubscribe_headers(context["stop_token"])
+        subject, text, html = self._get(spec.template)
+        return {
+            # A subject is one line: a newline there could start a header.
+            "subject": " ".join(subject.render(context).split()),
+            "body_text": text.render(context),
+            "body_html": html.render(context),
+            "headers": headers,
+        }
