@@ -5,10 +5,11 @@ language's cookie, and the walk finds buttons and fields by their labels in that
 (`label()`, from the committed catalog). With GUIDE_SCREENSHOTS=1 it saves its screenshots
 to static/guide/<locale>/. `make guide` runs it once per language.
 
-The screenshots are of the templates below (and the stylesheet). Each language's walk
-writes the hashes of these files to static/guide/<locale>/templates.sha256; a normal test
-compares each record with the files as they are now, so a change to a screen that the
-guide pictures fails until the pictures are retaken.
+The screenshots are of the templates below (and the stylesheet) and, in another language,
+of the translations of their strings. Each language's walk writes the hashes of these to
+static/guide/<locale>/templates.sha256; a normal test compares each record with the files
+as they are now, so a change to a screen that the guide pictures fails until the pictures
+are retaken.
 """
 
 from __future__ import annotations
@@ -130,11 +131,41 @@ def pictured_files() -> list[str]:
     return sorted([*files, STYLESHEET])
 
 
-def current_hashes() -> dict[str, str]:
-    return {
+# The forms (and choices) whose labels and messages the pictured pages show.
+PICTURED_FORMS = (
+    "kodaira_app/auth/forms.py",
+    "kodaira_app/contracts/forms.py",
+    "kodaira_app/contracts/linking.py",
+    "kodaira_app/watch/forms.py",
+)
+_MSGID = re.compile(r"""\b_l?\(\s*(?:"([^"\\]*)"|'([^'\\]*)')""")
+
+
+def pictured_msgids() -> list[str]:
+    """The msgids written in the pictured templates and forms (literal ones)."""
+    found: set[str] = set()
+    for name in [*pictured_files(), *PICTURED_FORMS]:
+        text = (PROJECT_ROOT / name).read_text(encoding="utf-8")
+        found.update(a or b for a, b in _MSGID.findall(text))
+    return sorted(found - {""})
+
+
+def current_hashes(locale: str = "ja") -> dict[str, str]:
+    """The pictured files, and in another language the translations of their strings.
+
+    Only the pictured strings count: a new mail's strings appended to a catalog leave the
+    screenshots as they are, a changed button label does not.
+    """
+    hashes = {
         name: hashlib.sha256((PROJECT_ROOT / name).read_bytes()).hexdigest()
         for name in pictured_files()
     }
+    if locale != "ja":
+        catalog = _catalog(locale)
+        pairs = "".join(f"{msgid}\0{catalog.get(msgid, '')}\0" for msgid in pictured_msgids())
+        name = f"translations/{locale}/LC_MESSAGES/messages.po (pictured strings)"
+        hashes[name] = hashlib.sha256(pairs.encode()).hexdigest()
+    return hashes
 
 
 def recorded_hashes(locale: str) -> dict[str, str]:
@@ -147,7 +178,7 @@ def recorded_hashes(locale: str) -> dict[str, str]:
 
 
 def write_record(locale: str = LOCALE) -> None:
-    lines = [f"{digest}  {name}\n" for name, digest in current_hashes().items()]
+    lines = [f"{digest}  {name}\n" for name, digest in current_hashes(locale).items()]
     shots_dir(locale).mkdir(parents=True, exist_ok=True)
     record_path(locale).write_text("".join(lines))
 

@@ -191,7 +191,7 @@ def test_sample_mails_are_rendered_from_the_report_templates(client):
 def test_screenshots_show_the_current_screens(locale):
     """The templates the screenshots picture have not changed since they were taken."""
     recorded = screens.recorded_hashes(locale)
-    current = screens.current_hashes()
+    current = screens.current_hashes(locale)
     changed = sorted(
         name for name in recorded.keys() | current.keys() if recorded.get(name) != current.get(name)
     )
@@ -200,6 +200,21 @@ def test_screenshots_show_the_current_screens(locale):
         + ", ".join(changed)
         + ". Run `make guide` to retake them, and commit static/guide/."
     )
+
+
+def test_a_changed_translation_of_a_pictured_label_makes_the_screenshots_old(monkeypatch):
+    before = screens.current_hashes("en")
+    catalog = dict(screens._catalog("en"))
+    monkeypatch.setattr(screens, "_catalog", lambda locale: catalog)
+    catalog["（取消済み）"] = "(withdrawn)"  # a string no pictured screen shows
+    assert screens.current_hashes("en") == before
+    catalog["見守り登録"] = "Sign up for watching"
+    after = screens.current_hashes("en")
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed == ["translations/en/LC_MESSAGES/messages.po (pictured strings)"]
+    assert screens.current_hashes("ja") == {
+        name: digest for name, digest in before.items() if not name.startswith("translations/")
+    }
 
 
 def test_the_pictured_pages_exist():
