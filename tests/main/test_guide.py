@@ -139,14 +139,24 @@ def test_every_screenshot_of_the_guide_is_there_at_phone_size(client, locale):
         assert width == 390
         assert path.stat().st_size < 150_000, f"{path} is too large: is pngquant installed?"
     alts = {name: img["alt"] for img, (_, name) in zip(images, shown, strict=True)}
-    for name, alt in ALT_TEXTS.items():
-        assert alts[name] == screens.label(alt, locale)
+    for name, (text, labels) in ALT_TEXTS.items():
+        quoted = {key: quote(label, locale) for key, label in labels.items()}
+        assert alts[name] == screens.label(text, locale) % quoted
 
 
-# A few alternative texts as the catalogs give them, quotes and all.
+def quote(label: str, locale: str) -> str:
+    """A label as the screens show it, in the language's quotation marks."""
+    return screens.label("「%(label)s」", locale) % {"label": screens.label(label, locale)}
+
+
+# A few alternative texts: they name the screens and buttons with the screens' own words.
 ALT_TEXTS = {
-    "p1-signup": "「アプリへの登録」画面",
-    "end-2-question": "「現在の見守り設定を解除いたします」の画面",
+    "p1-signup": ("%(name)s画面", {"name": "アプリへの登録"}),
+    "end-2-question": ("%(notice)sの画面", {"notice": "現在の見守り設定を解除いたします"}),
+    "p2-contracts": (
+        "%(name)s画面と%(add)sボタン",
+        {"name": "契約内容のご確認", "add": "契約の追加"},
+    ),
 }
 
 
