@@ -119,9 +119,16 @@ def open_menu(walk, label: str):
     nav = page.get_by_role("navigation", name=tr("メインメニュー"))
     link = nav.get_by_role("link", name=tr(label), exact=True)
     if not link.is_visible():
-        nav.get_by_role("button", name=re.compile(re.escape(tr("メニュー")))).click()
+        menu_button(nav).click()
     link.click()
     return page
+
+
+def menu_button(nav):
+    """The phone menu's button: named メニュー… in Japanese; elsewhere, the one that expands."""
+    if LOCALE == "ja":
+        return nav.get_by_role("button", name=re.compile("メニュー"))
+    return nav.locator("button[aria-expanded]")
 
 
 def register_watch(walk, display_number: str, hour: str, name: str, email: str, shots: str):
