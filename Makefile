@@ -103,14 +103,22 @@ e2e: catalogs browser
 NO_CJK_FONT := make guide: no Japanese font (fc-list :lang=ja finds none); install \
 fonts-noto-cjk (make browser does, as root), or the screenshots would show boxes
 
-# Reruns the walk saving its screenshots to static/guide/ (and the hashes of the templates
-# they show); pngquant, when there, makes them small. Refuses to run without a Japanese font.
+# Reruns the walk once per language, saving its screenshots to static/guide/<locale>/ (and
+# the hashes of the templates they show); pngquant, when there, makes them small. The
+# Japanese walk is the whole of tests/e2e; the others are the resident's walk in that
+# language. One language only: `make guide GUIDE_LOCALES=en`.
+GUIDE_LOCALES ?= ja en zh_Hans ko vi
+
 guide: catalogs browser
 	@[ -n "$$(fc-list :lang=ja 2>/dev/null)" ] || { echo "$(NO_CJK_FONT)" >&2; exit 1; }
 	@command -v pngquant >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pngquant; } \
 		|| true
-	GUIDE_SCREENSHOTS=1 TEST_DB=postgres $(BIN)/python -m pytest tests/e2e
+	@for locale in $(GUIDE_LOCALES); do \
+		echo "--- the guide's screenshots in $$locale"; \
+		GUIDE_LOCALE=$$locale GUIDE_SCREENSHOTS=1 TEST_DB=postgres \
+			$(BIN)/python -m pytest -q tests/e2e || exit 1; \
+	done
 
 # The 見守り reports at full scale on PostgreSQL + Redis, in a database of its own (dropped
 # after): ingest, tick and mails against bare baselines; prints its figures.

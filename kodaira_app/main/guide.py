@@ -1,11 +1,13 @@
-"""The public guide's pieces: the timeline picture of a window and its mail, and the two
-sample mails, rendered by the reports' own renderer so they read exactly like real ones.
+"""The public guide's pieces: the screenshots in the reader's language, the timeline
+picture of a window and its mail, and the two sample mails, rendered by the reports' own
+renderer so they read exactly like real ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import get_locale
@@ -14,6 +16,9 @@ from flask_babel import gettext as _
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.timeutil import town_tz
 
+# The walk's screenshots, one folder per language (`make guide`); Japanese is the fallback.
+SHOTS_FOLDER = "guide"
+FALLBACK_LOCALE = "ja"
 # The guide's examples: 1. 朝6時, 2. 24時 (midnight).
 EXAMPLE_STARTS = (6, 24)
 # The timeline's drawing: a 24-hour axis across the picture.
@@ -55,6 +60,24 @@ class Lane:
     @property
     def mail_label(self) -> str:
         return clock(self.mail_at)
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """A screenshot's file under static/, and whether it shows the reader's language."""
+
+    filename: str
+    in_reader_language: bool
+
+
+def screenshot(name: str, locale: str) -> Screenshot:
+    """static/guide/<locale>/<name>.png, or the Japanese one when that language has none."""
+    static = Path(current_app.static_folder)
+    for folder in (locale, FALLBACK_LOCALE):
+        filename = f"{SHOTS_FOLDER}/{folder}/{name}.png"
+        if (static / filename).is_file():
+            break
+    return Screenshot(filename, folder == locale)
 
 
 def hour_x(hour: float) -> float:

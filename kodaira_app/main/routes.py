@@ -1,12 +1,14 @@
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from kodaira_app.extensions import db
 from kodaira_app.i18n import LANG_COOKIE, LANGUAGES
 from kodaira_app.main.contact import contact_details, tel_href
-from kodaira_app.main.guide import sample_mails, timeline
+from kodaira_app.main.guide import sample_mails, screenshot, timeline
 from kodaira_app.watch.history import HISTORY_DAYS
 from kodaira_app.watch.pauses import MAX_PAUSE_DAYS
 
@@ -49,11 +51,13 @@ def about():
 @bp.get("/guide")
 def guide():
     """The illustrated guide: the walk's screenshots (`make guide`) and sample mails."""
+    locale = str(get_locale() or "ja")
     return render_template(
         "main/guide.html",
         window_hours=current_app.config["WATCH_WINDOW_HOURS"],
         timeline=_timeline(),
         mails=sample_mails(),
+        screenshot=partial(screenshot, locale=locale),
     )
 
 

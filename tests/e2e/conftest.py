@@ -5,14 +5,15 @@ deployment; an aiosmtpd server on loopback; `python wsgi.py` on a free port and
 `python worker.py` on the real Redis; one Chromium. Each page the walk visits is checked
 with axe-core (WCAG 2.1 A/AA) and watched for Content-Security-Policy refusals;
 tests/e2e/test_zz_accessibility.py reports them. With GUIDE_SCREENSHOTS=1 (`make guide`)
-the walk also saves its screenshots to static/guide/.
+the walk also saves its screenshots to static/guide/<locale>/. With GUIDE_LOCALE set to
+another language than Japanese, only the resident's walk (test_walk.py) runs, in that
+language (see tests/e2e/screens.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -39,19 +40,20 @@ LAUNCH_ARGS = [
 ]
 AXE = screens.PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PHONE = {"width": 390, "height": 844}
+PHONE = screens.PHONE
 DESKTOP = {"width": 1280, "height": 800}
-SHOT_HEIGHT = 1400  # px of a guide screenshot at most: a long form shows its top
 PASSWORD = "mizu-mimamori-2026"
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 ON_CI = os.environ.get("CI") == "true"
 SCREENSHOTS = os.environ.get("GUIDE_SCREENSHOTS") == "1"
+# The modules that run in every language of the guide (GUIDE_LOCALE).
+LANGUAGE_WALK = ("test_walk.py", "test_zz_accessibility.py")
 
 
 def pytest_report_header(config):
     if TEST_DB != "postgres":
         return "browser walk (tests/e2e): not run, it needs TEST_DB=postgres (`make e2e`)"
-    return None
+    return f"browser walk (tests/e2e): in {screens.LOCALE} (GUIDE_LOCALE)"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,8 +67,20 @@ def pytest_collection_modifyitems(config, items):
     for item in walk:
         item.add_marker(pytest.mark.e2e)
     if TEST_DB != "postgres" and walk:
-        items[:] = [item for item in items if item not in walk]
-        config.hook.pytest_deselected(items=walk)
+        left_out = walk
+    else:
+        # In another language only the resident's walk (and the audit of its pages) runs:
+        # the keyboard and staff walks are written for the Japanese screens.
+        left_out = [item for item in walk if not in_language_walk(item.nodeid)]
+    if left_out:
+        items[:] = [item for item in items if item not in left_out]
+        config.hook.pytest_deselected(items=left_out)
+
+
+def in_language_walk(nodeid: str) -> bool:
+    if screens.LOCALE == "ja":
+        return True
+    return any(f"tests/e2e/{name}" in nodeid for name in LANGUAGE_WALK)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -315,8 +329,13 @@ class Walk:
 
     def __init__(self, browser, server: LiveServer, audit: Audit, viewport: dict) -> None:
         self.context = browser.new_context(
-            viewport=viewport, locale="ja-JP", timezone_id="Asia/Tokyo"
+            viewport=viewport,
+            locale=screens.BROWSER_LOCALES[screens.LOCALE],
+            timezone_id="Asia/Tokyo",
         )
+        if screens.LOCALE != "ja":
+            # As after the language switch: the cookie decides, before and after login.
+            self.context.add_cookies([{"name": "lang", "value": screens.LOCALE, "url": server.url}])
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self.server = server
@@ -344,48 +363,10 @@ class Walk:
     def shoot(self, name: str | None, around=None) -> None:
         """The page as it is now (a form filled in), for the guide."""
         if SCREENSHOTS and name in screens.GUIDE_SHOTS:
-            save_screenshot(self.page, name, self.viewport, around)
+            screens.save_screenshot(self.page, name, self.viewport, around)
 
     def close(self) -> None:
         self.context.close()
-
-
-def save_screenshot(page, name: str, viewport: dict, around=None) -> None:
-    """A phone-sized PNG in static/guide/, made small with pngquant when it is installed.
-
-    A long page is cut to SHOT_HEIGHT: its top, or the part around the element `around`.
-    """
-    screens.GUIDE_DIR.mkdir(parents=True, exist_ok=True)
-    target = screens.GUIDE_DIR / f"{name}.png"
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    if viewport != PHONE:
-        page.set_viewport_size(PHONE)
-    height = page.evaluate("() => document.documentElement.scrollHeight")
-    top = 0
-    if around is not None:
-        box = around.bounding_box()
-        scrolled = page.evaluate("() => window.scrollY")
-        middle = box["y"] + scrolled + box["height"] / 2
-        top = max(0, min(middle - SHOT_HEIGHT / 2, height - SHOT_HEIGHT))
-    clip = {"x": 0, "y": top, "width": PHONE["width"], "height": min(height, SHOT_HEIGHT)}
-    page.screenshot(path=str(target), full_page=True, clip=clip)
-    if viewport != PHONE:
-        page.set_viewport_size(viewport)
-    pngquant = shutil.which("pngquant")
-    if pngquant:
-        subprocess.run(
-            [
-                pngquant,
-                "--force",
-                "--skip-if-larger",
-                "--strip",
-                "--quality=60-90",
-                "--output",
-                str(target),
-                str(target),
-            ],
-            check=False,
-        )
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,24 @@
-"""The public pages 見守りサービスとは and the illustrated guide, and the guide's screenshots."""
+"""The public pages 見守りサービスとは and the illustrated guide, and the guide's screenshots.
+
+In every language the guide shows that language's screenshots (static/guide/<locale>/,
+taken by `make guide`), and every label it quotes is on the screen it names.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 import struct
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString
 
+from kodaira_app.auth import tokens
 from tests.e2e import screens
-from tests.support.pages import get_page
+from tests.support.accounts import make_account
+from tests.support.factories import make_customer
+from tests.support.pages import get_page, page
+from tests.support.watch import input_data, own_contract, register
 
 NOTES = (
     "生命を保証するものではない",
@@ -28,7 +37,7 @@ def section(soup: BeautifulSoup, heading: str):
 
 def steps(soup: BeautifulSoup, heading: str) -> list[str]:
     return [
-        li.p.get_text(" ", strip=True)
+        " ".join(li.p.get_text().split())
         for li in section(soup, heading).select("ol.guide-steps > li")
     ]
 
@@ -113,18 +122,65 @@ def png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-def test_every_screenshot_of_the_guide_is_there_at_phone_size(client):
+@pytest.mark.parametrize("locale", screens.LOCALES)
+def test_every_screenshot_of_the_guide_is_there_at_phone_size(client, locale):
+    """Each language's guide shows its own screenshots, described in that language."""
+    client.set_cookie("lang", locale)
     soup = get_page(client, "/guide")
     images = soup.select("figure.screen img")
-    names = [re.search(r"/static/guide/(.+)\.png$", img["src"]).group(1) for img in images]
-    assert sorted(names) == sorted(screens.GUIDE_SHOTS)
-    for img, name in zip(images, names, strict=True):
+    shown = [re.search(r"/static/guide/([^/]+)/(.+)\.png$", img["src"]).groups() for img in images]
+    assert sorted(name for _, name in shown) == sorted(screens.GUIDE_SHOTS)
+    assert {folder for folder, _ in shown} == {locale}, "run `make guide`"
+    for img, (_, name) in zip(images, shown, strict=True):
         assert img["alt"].strip(), f"{name} has no alternative text"
-        path = screens.GUIDE_DIR / f"{name}.png"
+        path = screens.shots_dir(locale) / f"{name}.png"
         assert path.exists(), f"{path} is missing: run `make guide`"
         width, _ = png_size(path)
         assert width == 390
         assert path.stat().st_size < 150_000, f"{path} is too large: is pngquant installed?"
+    alts = {name: img["alt"] for img, (_, name) in zip(images, shown, strict=True)}
+    for name, (text, labels) in ALT_TEXTS.items():
+        quoted = {key: quote(label, locale) for key, label in labels.items()}
+        assert alts[name] == screens.label(text, locale) % quoted
+
+
+def quote(label: str, locale: str) -> str:
+    """A label as the screens show it, in the language's quotation marks."""
+    return screens.label("「%(label)s」", locale) % {"label": screens.label(label, locale)}
+
+
+# A few alternative texts: they name the screens and buttons with the screens' own words.
+ALT_TEXTS = {
+    "p1-signup": ("%(name)s画面", {"name": "アプリへの登録"}),
+    "end-2-question": ("%(notice)sの画面", {"notice": "現在の見守り設定を解除いたします"}),
+    "p2-contracts": (
+        "%(name)s画面と%(add)sボタン",
+        {"name": "契約内容のご確認", "add": "契約の追加"},
+    ),
+}
+
+
+def test_a_language_without_its_screenshot_shows_the_japanese_one_and_says_so(
+    app, client, tmp_path
+):
+    static = tmp_path / "static"
+    for folder in ("ja", "en"):
+        (static / "guide" / folder).mkdir(parents=True)
+    for name in screens.GUIDE_SHOTS:
+        shutil.copy(screens.shots_dir("ja") / f"{name}.png", static / "guide" / "ja")
+    shutil.copy(screens.shots_dir("en") / "p1-login.png", static / "guide" / "en")
+    app.static_folder = str(static)
+    client.set_cookie("lang", "en")
+    images = {
+        img["src"].rsplit("/", 1)[-1]: img for img in get_page(client, "/guide").select("img")
+    }
+    assert images["p1-login.png"]["src"] == "/static/guide/en/p1-login.png"
+    assert images["p1-login.png"]["alt"] == 'The "Log in" screen'
+    assert images["p1-signup.png"]["src"] == "/static/guide/ja/p1-signup.png"
+    assert images["p1-signup.png"]["alt"] == 'The "Sign up" screen (screen in Japanese)'
+    fallback = client.get(images["p1-signup.png"]["src"])
+    fallback.close()
+    assert fallback.status_code == 200
 
 
 def test_sample_mails_are_rendered_from_the_report_templates(client):
@@ -141,18 +197,34 @@ def test_sample_mails_are_rendered_from_the_report_templates(client):
     assert "この時間帯に水道の使用はありませんでした。" in none.find("pre").get_text()
 
 
-def test_screenshots_show_the_current_screens():
+@pytest.mark.parametrize("locale", screens.LOCALES)
+def test_screenshots_show_the_current_screens(locale):
     """The templates the screenshots picture have not changed since they were taken."""
-    recorded = screens.recorded_hashes()
-    current = screens.current_hashes()
+    recorded = screens.recorded_hashes(locale)
+    current = screens.current_hashes(locale)
     changed = sorted(
         name for name in recorded.keys() | current.keys() if recorded.get(name) != current.get(name)
     )
     assert not changed, (
-        "The guide's screenshots (static/guide/) show older versions of: "
+        f"The guide's screenshots (static/guide/{locale}/) show older versions of: "
         + ", ".join(changed)
         + ". Run `make guide` to retake them, and commit static/guide/."
     )
+
+
+def test_a_changed_translation_of_a_pictured_label_makes_the_screenshots_old(monkeypatch):
+    before = screens.current_hashes("en")
+    catalog = dict(screens._catalog("en"))
+    monkeypatch.setattr(screens, "_catalog", lambda locale: catalog)
+    catalog["（取消済み）"] = "(withdrawn)"  # a string no pictured screen shows
+    assert screens.current_hashes("en") == before
+    catalog["見守り登録"] = "Sign up for watching"
+    after = screens.current_hashes("en")
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed == ["translations/en/LC_MESSAGES/messages.po (pictured strings)"]
+    assert screens.current_hashes("ja") == {
+        name: digest for name, digest in before.items() if not name.startswith("translations/")
+    }
 
 
 def test_the_pictured_pages_exist():
@@ -162,3 +234,90 @@ def test_the_pictured_pages_exist():
     ]
     assert not missing
     assert "templates/_layout.html" in screens.pictured_files()
+
+
+# --- the labels the guide quotes, on the screens they name ---------------------------------
+
+GUIDE_NUMBER = "00000009001"  # the contract the screens add
+CONTROLS = ("a", "button", "label", "h1", "h2", "h3", "legend", "th", "option", "summary")
+
+
+def screens_of_the_walk(client, auth) -> dict[str, BeautifulSoup]:
+    """Each screen the guide names (the data-screen of its labels), as the walk meets it."""
+
+    def get(url: str) -> BeautifulSoup:
+        return page(client.get(url, follow_redirects=True))
+
+    def post(url: str, data: dict) -> BeautifulSoup:
+        return page(client.post(url, data=data, follow_redirects=True))
+
+    unconfirmed = make_account("new@example.com", confirmed=False)
+    shown = {
+        "welcome": get("/"),
+        "signup": get("/signup"),
+        "confirm": get(f"/confirm/{tokens.make_token(unconfirmed, tokens.CONFIRM_SALT)}"),
+    }
+    account = auth.signed_in()
+    own = own_contract(account)
+    watched = own_contract(account)
+    register(account, watched)
+    make_customer(customer_number=GUIDE_NUMBER, name_kana="コダイラ ハナコ")
+    added = {"customer_number": GUIDE_NUMBER, "name_kana": "コダイラ ハナコ", "relation": "self"}
+    shown |= {
+        "top": get("/"),
+        "contracts": get("/contracts"),
+        "contracts-add": get("/contracts/add"),
+        "contracts-confirm": post("/contracts/add", added),
+        "contracts-done": post("/contracts/add/confirm", {}),
+        "procedures": get("/procedures"),
+        "watch-select": get("/watch"),
+        "watch-input": get(f"/watch/{own.id}/edit"),
+        "watch-overlap": post(f"/watch/{own.id}/edit", input_data(hours=("6", "8"))),
+        "watch-confirm": post(f"/watch/{own.id}/edit", input_data(hours=("6", ""))),
+        "watch-registered": get(f"/watch/{watched.id}/edit"),
+        "watch-end": get(f"/watch/{watched.id}/end"),
+    }
+    return shown
+
+
+def texts_on(soup: BeautifulSoup) -> set[str]:
+    """What a reader finds on a screen: each control's whole text, and each piece of text."""
+    normal = " ".join
+    found = {normal(node.get_text().split()) for node in soup.body.find_all(CONTROLS)}
+    found |= {
+        normal(piece.split())
+        for piece in soup.body.find_all(string=True)
+        if isinstance(piece, NavigableString) and piece.parent.name not in ("script", "style")
+    }
+    return found - {""}
+
+
+def quoted_labels(soup: BeautifulSoup, locale: str) -> list[tuple[str, str]]:
+    """(screen, label) of each label the guide quotes, without the language's quote marks."""
+    before, after = screens.label("「%(label)s」", locale).split("%(label)s")
+    found = []
+    for span in soup.select("main .ui-label"):
+        text = span.get_text()
+        assert text.startswith(before) and text.endswith(after), text
+        found.append((span["data-screen"], text[len(before) : len(text) - len(after)]))
+    return found
+
+
+@pytest.mark.parametrize("locale", screens.LOCALES)
+def test_every_label_the_guide_quotes_is_on_the_screen_it_names(client, auth, locale):
+    client.set_cookie("lang", locale)
+    labels = quoted_labels(get_page(client, "/guide"), locale)
+    assert len(labels) >= 30
+    shown = screens_of_the_walk(client, auth)
+    assert {screen for screen, _ in labels} <= shown.keys()
+    texts = {screen: texts_on(soup) for screen, soup in shown.items()}
+    missing = [f"{screen}: {label!r}" for screen, label in labels if label not in texts[screen]]
+    assert not missing, "the guide quotes labels its screens do not show:\n" + "\n".join(missing)
+
+
+def test_the_label_check_finds_a_label_that_is_not_on_the_screen(client, auth):
+    """The check above can fail: the old step ⑦ named a button the menu does not have."""
+    shown = screens_of_the_walk(client, auth)
+    assert "見守り登録" in texts_on(shown["procedures"])
+    assert "見守り会員登録" not in texts_on(shown["procedures"])
+    assert "登録" not in texts_on(shown["procedures"])
