@@ -69,3 +69,30 @@ def read_rows(stream: IO, header: list[str]) -> Iterator[tuple[int, dict[str, st
             line = reader.line_num + 1
     except (UnicodeDecodeError, csv.Error) as exc:
         raise HeaderError(f"line {line}: the file cannot be read: {exc}") from exc
+
+
+def import_csv_file(path: str, importer) -> None:
+    """Shared body of the `… import FILE.csv` commands whose importer takes a stream.
+
+    Prints the counts and every bad row (`line N: reason`); the good rows are kept, and the
+    exit status is 1 when any row was refused. A wrong header refuses the whole file.
+    """
+    import click
+
+    from kodaira_app.extensions import db
+
+    with open(path, "rb") as stream:
+        try:
+            result = importer(stream)
+        except HeaderError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{path}: {result.imported} imported, {result.unchanged} unchanged, "
+        f"{len(result.errors)} errors"
+    )
+    for line, reason in result.errors:
+        click.echo(f"line {line}: {reason}", err=True)
+    if result.errors:
+        raise SystemExit(1)
+

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kodaira_app.api.errors import from_http_exception
+from kodaira_app.json_errors import from_http_exception
 
 # Each language named in itself, as the language switch shows it.
 LANGUAGES: dict[str, str] = {

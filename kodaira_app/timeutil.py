@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import functools
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
@@ -38,8 +39,23 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-def town_tz(name: str = "Asia/Tokyo") -> ZoneInfo:
+def town_tz(name: str | None = None) -> ZoneInfo:
+    """The town's time zone: the TIMEZONE setting of the running app (Asia/Tokyo)."""
+    if name is None:
+        from flask import current_app, has_app_context
+
+        name = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Tokyo"
+    return _zone(name)
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+def town_today(now: datetime, tz: ZoneInfo) -> date:
+    """The town's date at `now`."""
+    return now.astimezone(tz).date()
 
 
 class UTCDateTime(TypeDecorator):

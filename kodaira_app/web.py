@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kodaira_app.api.errors import from_http_exception
 from kodaira_app.extensions import login_manager
 from kodaira_app.i18n import LANGUAGES, html_lang
+from kodaira_app.json_errors import from_http_exception
 
 # The only requests that may carry MAX_UPLOAD_MB: the staff CSV uploads and the head-end
 # API. Every other request, /login included, may carry MAX_FORM_KB.

@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import g, request
 
-from kodaira_app.api.errors import api_error
 from kodaira_app.api.tokens import verify_token
 from kodaira_app.auth.throttle import Limit, blocked_until, record
+from kodaira_app.json_errors import api_error
 from kodaira_app.timeutil import utcnow
 
 REALM = "kodaira-readings"

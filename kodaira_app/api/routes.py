@@ -17,8 +17,8 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kodaira_app.api.auth import token_required
-from kodaira_app.api.errors import ApiError, from_http_exception
 from kodaira_app.extensions import csrf
+from kodaira_app.json_errors import ApiError, from_http_exception
 from kodaira_app.readings.importer import import_readings_rows
 from kodaira_app.readings.problems import describe
 

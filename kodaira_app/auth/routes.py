@@ -26,7 +26,7 @@ from kodaira_app.auth.forms import (
 )
 from kodaira_app.auth.throttle import first_block, forget, record
 from kodaira_app.i18n import remember_choice
-from kodaira_app.main.routes import safe_next
+from kodaira_app.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -2,7 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from kodaira_app.billing.importer import import_billing
-from kodaira_app.cli import import_csv_file
+from kodaira_app.csvimport import import_csv_file
 
 billing_cli = AppGroup("billing", help="Billing periods and payments from the billing system.")
 

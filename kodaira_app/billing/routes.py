@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,8 +16,7 @@ from kodaira_app.billing.forms import DirectDebitForm
 from kodaira_app.contracts.queries import account_contracts
 from kodaira_app.extensions import db
 from kodaira_app.models.billing import DirectDebitApplication
-from kodaira_app.timeutil import town_tz, utcnow
-from kodaira_app.usage.series import town_today
+from kodaira_app.timeutil import town_today, town_tz, utcnow
 
 bp = Blueprint("billing", __name__)
 for _name, _filter in FILTERS.items():
@@ -56,7 +55,7 @@ def pay():
         by_id=by_id,
         bills=unpaid_bills(list(by_id)),
         pending={c.id: pending_for(c.id) for c in contracts},
-        today=town_today(utcnow(), town_tz(current_app.config["TIMEZONE"])),
+        today=town_today(utcnow(), town_tz()),
     )
 
 

@@ -1,7 +1,7 @@
 import click
 from flask.cli import AppGroup
 
-from kodaira_app.cli import import_csv_file
+from kodaira_app.csvimport import import_csv_file
 
 customers_cli = AppGroup("customers", help="The customer master (what the billing system knows).")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
@@ -50,7 +49,7 @@ def _due(end: date) -> date:
 
 
 def load(echo) -> None:
-    today = utcnow().astimezone(town_tz(current_app.config["TIMEZONE"])).date()
+    today = utcnow().astimezone(town_tz()).date()
     demo = db.session.scalar(select(Account).where(Account.email == DEMO_EMAIL))
     demo_first = None
     if demo is not None:

@@ -12,7 +12,6 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from kodaira_app.extensions import db
@@ -36,7 +35,7 @@ def load(echo: Callable[[str], None]) -> None:
     """Add the missing hours up to the last full hour (idempotent)."""
     last = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     first = last - timedelta(days=DAYS) + timedelta(hours=1)
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     latest = dict(
         db.session.execute(
             select(Customer.meter_id, func.max(Reading.hour_start))

@@ -11,32 +11,12 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 
-from flask import current_app
-from flask_mail import Connection, Mail
+from flask_mail import Connection
 
 # Flask-Mail sends UTF-8 bodies as 8bit with long lines unfolded (RFC 5322 allows 998
 # octets a line); base64 keeps every line short and every byte intact.
 email.charset.add_charset("utf-8", email.charset.SHORTEST, email.charset.BASE64, "utf-8")
 _WIRE = policy.compat32.clone(linesep="\r\n")
-
-
-class TimeoutConnection(Connection):
-    """An SMTP connection that gives up after MAIL_TIMEOUT seconds instead of hanging."""
-
-    def configure_host(self) -> smtplib.SMTP:
-        timeout = current_app.config["MAIL_TIMEOUT"]
-        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = cls(self.mail.server, self.mail.port, timeout=timeout)
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-
-class TimeoutMail(Mail):
-    def connect(self) -> TimeoutConnection:
-        return TimeoutConnection(current_app.extensions["mail"])
 
 
 class PermanentMailError(Exception):

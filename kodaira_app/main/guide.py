@@ -113,7 +113,7 @@ def timeline(width_hours: int, delay_minutes: int) -> dict:
 
 def sample_mails() -> list[dict]:
     """The sample mails 「水道の使用がある場合」 and 「…ない場合」, in the page's language."""
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     width = timedelta(hours=current_app.config["WATCH_WINDOW_HOURS"])
     start = datetime(2026, 11, 25, 6, tzinfo=tz)
     locale = str(get_locale() or "ja")

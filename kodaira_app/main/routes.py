@@ -1,7 +1,6 @@
 from functools import partial
-from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -9,6 +8,7 @@ from kodaira_app.extensions import db
 from kodaira_app.i18n import LANG_COOKIE, LANGUAGES
 from kodaira_app.main.contact import contact_details, tel_href
 from kodaira_app.main.guide import sample_mails, screenshot, timeline
+from kodaira_app.redirects import safe_next
 from kodaira_app.watch.history import HISTORY_DAYS
 from kodaira_app.watch.pauses import MAX_PAUSE_DAYS
 
@@ -28,7 +28,7 @@ def index():
 
     contracts = account_contracts(current_user)
     registrations = registrations_by_customer([c.id for c in contracts])
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     now = utcnow()
     return render_template(
         "main/top.html",
@@ -81,16 +81,6 @@ def faq():
 def _timeline() -> dict:
     config = current_app.config
     return timeline(config["WATCH_WINDOW_HOURS"], config["REPORT_DELAY_MINUTES"])
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if not target:
-        return url_for("main.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.index")
-    return target.rstrip("?") or url_for("main.index")
 
 
 @bp.get("/lang/<code>")

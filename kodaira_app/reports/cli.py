@@ -30,7 +30,7 @@ def _moment(value: str) -> datetime:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(town_tz(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(town_tz()).strftime("%Y-%m-%d %H:%M")
 
 
 @reports_cli.command("run")
@@ -85,7 +85,7 @@ def deliveries_command(status: str | None, limit: int) -> None:
     )
     if status:
         query = query.where(Delivery.status == status)
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     rows = db.session.execute(query).all()
     if not rows:
         click.echo("no deliveries")

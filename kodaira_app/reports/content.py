@@ -72,7 +72,7 @@ def _span(start: str, end: str, locale: str) -> str:
 
 
 def mail_context(facts: ReportFacts) -> dict:
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     status = facts.status
     amount = facts.deciliters
     if facts.kind == "followup":

@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -168,7 +167,7 @@ def missing_hours(meter_id: str, window_start: datetime, hours: int) -> list[str
 
 def _params(end: datetime, width: int) -> dict:
     """The candidates query's parameters for the windows of `width` ending at `end`."""
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     start = (end - timedelta(hours=width)).astimezone(tz)
     return {
         "ws": start,

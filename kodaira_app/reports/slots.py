@@ -42,7 +42,7 @@ def due_slots(now: datetime) -> list[Slot]:
     """Hour boundaries whose windows are due and not yet handled, oldest first."""
     if now.tzinfo is None:
         raise ValueError("run_tick needs a timezone-aware datetime")
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     ready = (now - timedelta(minutes=_setting("REPORT_DELAY_MINUTES", 30))).astimezone(tz)
     newest = ready.replace(minute=0, second=0, microsecond=0)
     late_limit = ready - timedelta(hours=_setting("REPORT_LATE_HOURS", 24))
@@ -76,7 +76,7 @@ def live_shapes(since: datetime) -> dict[tuple[int, int], datetime]:
 
 def widths_ending(end: datetime, shapes: dict[tuple[int, int], datetime]) -> list[int]:
     """The widths for which some live window ends at `end` (and existed by then)."""
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     widths = []
     for (hour, width), created in shapes.items():
         start = (end - timedelta(hours=width)).astimezone(tz)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
@@ -46,7 +45,7 @@ HISTORY_PARAMS = tuple(f"h{i}" for i in range(HISTORY_DAYS))
 
 def history_starts(start: datetime) -> list[datetime]:
     """The starts of the same window on the previous HISTORY_DAYS days (town calendar)."""
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     local = start.astimezone(tz)
     return [local - timedelta(days=i + 1) for i in range(HISTORY_DAYS)]
 

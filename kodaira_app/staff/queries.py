@@ -8,7 +8,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -167,7 +166,7 @@ def recent_readings(customer: Customer, days: int = READING_DAYS) -> list[Readin
 
 
 def town_day_bounds(day: date) -> tuple[datetime, datetime]:
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     start = datetime(day.year, day.month, day.day, tzinfo=tz)
     return start, start + timedelta(days=1)
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
-
 from kodaira_app.reports.tick import TickResult
 from kodaira_app.timeutil import town_tz, utcnow
 
 
 def _tz():
-    return town_tz(current_app.config["TIMEZONE"])
+    return town_tz()
 
 
 def default_tick_time() -> dict:

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -21,7 +20,7 @@ from kodaira_app.billing.bills import bills_by_customer
 from kodaira_app.billing.formatting import cubic_metres, month_day, year_month
 from kodaira_app.contracts.queries import account_contracts, active_registration, get_contract
 from kodaira_app.models import Customer
-from kodaira_app.timeutil import town_tz, utcnow
+from kodaira_app.timeutil import town_today, town_tz, utcnow
 from kodaira_app.usage import charts, series
 from kodaira_app.usage.forms import DayForm
 
@@ -38,7 +37,7 @@ def index():
 
 
 def _tz():
-    return town_tz(current_app.config["TIMEZONE"])
+    return town_tz()
 
 
 def _periods(customer: Customer) -> list[series.PeriodPoint]:
@@ -81,7 +80,7 @@ def _period_context(customer: Customer) -> dict:
 
 def _meter_context(customer: Customer, now: datetime, tz) -> dict:
     """Daily use for 30 days and hourly use of the chosen day (smart meters only)."""
-    today = series.town_today(now, tz)
+    today = town_today(now, tz)
     form, day = _day_form(today)
     days = series.daily_series(customer.meter_id, today, tz)
     hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
@@ -169,7 +168,7 @@ def _smart_contract(customer_id: int) -> Customer:
 def daily_csv(customer_id: int):
     customer = _smart_contract(customer_id)
     tz = _tz()
-    days = series.daily_series(customer.meter_id, series.town_today(utcnow(), tz), tz)
+    days = series.daily_series(customer.meter_id, town_today(utcnow(), tz), tz)
     rows = [[d.day.isoformat(), _litres_csv(d.deciliters), d.hours] for d in days]
     header = [gettext("日付"), gettext("使用水量(L)"), gettext("データのある時間数")]
     return _csv("daily", customer, header, rows)
@@ -181,7 +180,7 @@ def hourly_csv(customer_id: int):
     customer = _smart_contract(customer_id)
     tz = _tz()
     now = utcnow()
-    _, day = _day_form(series.town_today(now, tz))
+    _, day = _day_form(town_today(now, tz))
     hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
     rows = [
         [day.isoformat(), f"{h.hour:02d}:00", _litres_csv(h.deciliters), "○" if h.watched else ""]

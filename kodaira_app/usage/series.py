@@ -46,10 +46,6 @@ def town_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def town_today(now: datetime, tz: ZoneInfo) -> date:
-    return now.astimezone(tz).date()
-
-
 def period_series(bills: list[Bill], count: int = 24) -> list[PeriodPoint]:
     """The last `count` periods, oldest first, each beside the same period a year earlier."""
     by_month = {(b.period_start.year, b.period_start.month): b for b in bills}

@@ -26,7 +26,7 @@ def _short_day(value) -> str:
 
 
 def page_context(customer: Customer, now: datetime) -> dict:
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     rows = history.history_rows(customer.id, now)
     today = now.astimezone(tz).date()
     labels = {"window": history.hours_label, "day": _short_day, "axis": _axis}
@@ -50,7 +50,7 @@ def _csv_litres(deciliters: int | None) -> str:
 
 def csv_response(customer: Customer, now: datetime) -> Response:
     """The page's table as CSV, newest first, one line per window."""
-    tz = town_tz(current_app.config["TIMEZONE"])
+    tz = town_tz()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
@@ -88,7 +88,7 @@ def csv_response(customer: Customer, now: datetime) -> Response:
 
 
 def glance(customer_id: int) -> str | None:
-    return history.glance_line(customer_id, town_tz(current_app.config["TIMEZONE"]))
+    return history.glance_line(customer_id, town_tz())
 
 
 def next_report(customer_id: int) -> str | None:
@@ -97,5 +97,5 @@ def next_report(customer_id: int) -> str | None:
         return None
     config = current_app.config
     return history.next_report_line(
-        registration, utcnow(), town_tz(config["TIMEZONE"]), config["REPORT_DELAY_MINUTES"]
+        registration, utcnow(), town_tz(), config["REPORT_DELAY_MINUTES"]
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from kodaira_app.extensions import db
@@ -26,7 +25,7 @@ class PauseError(ValueError):
 
 
 def town_date(moment: datetime) -> date:
-    return moment.astimezone(town_tz(current_app.config["TIMEZONE"])).date()
+    return moment.astimezone(town_tz()).date()
 
 
 def check_pause(start: date, end: date, today: date) -> None:
