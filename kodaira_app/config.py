@@ -41,7 +41,7 @@ def _database_url(env: dict[str, str]) -> str:
     # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -103,4 +103,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER")),
         # The staff console signs a clerk out after this many minutes without a request.
         "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 30),
+        # Readings older than this many months (the current one included) are dropped.
+        "READINGS_RETENTION_MONTHS": _int(env, "READINGS_RETENTION_MONTHS", 25),
     }

@@ -18,6 +18,8 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     ("reports-tick", "kodaira_app.reports.jobs.tick", "reports"),
     ("reports-sweep", "kodaira_app.reports.jobs.sweep", "mail"),
     ("throttle-purge", "kodaira_app.auth.throttle.purge_expired", "mail"),
+    ("readings-partitions", "kodaira_app.readings.partitions.ensure_partitions", "reports"),
+    ("readings-purge", "kodaira_app.readings.partitions.purge_old_readings", "reports"),
 ]
 
 
