@@ -16,14 +16,18 @@ from flask import (
 )
 from flask_babel import format_decimal, gettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from kodaira_app.billing.bills import bills_by_customer
 from kodaira_app.billing.formatting import cubic_metres, month_day, year_month
-from kodaira_app.contracts.queries import account_contracts, active_registration, get_contract
-from kodaira_app.models import Customer
+from kodaira_app.contracts.queries import account_contracts, get_contract
+from kodaira_app.extensions import db
+from kodaira_app.models import Customer, WatchRegistration
 from kodaira_app.timeutil import town_tz, utcnow
 from kodaira_app.usage import charts, series
 from kodaira_app.usage.forms import DayForm
+from kodaira_app.usage.top import linked_contracts
 
 bp = Blueprint("usage", __name__)
 
@@ -46,8 +50,23 @@ def _periods(customer: Customer) -> list[series.PeriodPoint]:
 
 
 def _windows(customer: Customer):
-    registration = active_registration(customer.id)
+    """The windows of the contract's active registration, in one statement."""
+    registration = db.session.scalar(
+        select(WatchRegistration)
+        .where(WatchRegistration.customer_id == customer.id, WatchRegistration.ended_at.is_(None))
+        .options(joinedload(WatchRegistration.windows))
+    )
     return registration.windows if registration else []
+
+
+def _contract_and_all(customer_id: int) -> tuple[Customer, list[Customer]]:
+    """The account's contract with this id (404 for another's) and all the account's
+    contracts, for the switcher: one statement."""
+    contracts = linked_contracts(current_user.id)
+    for customer in contracts:
+        if customer.id == customer_id:
+            return customer, contracts
+    abort(404)
 
 
 def _day_form(today: date) -> tuple[DayForm, date]:
@@ -83,8 +102,15 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
     """Daily use for 30 days and hourly use of the chosen day (smart meters only)."""
     today = series.town_today(now, tz)
     form, day = _day_form(today)
-    days = series.daily_series(customer.meter_id, today, tz)
-    hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
+    start, end = series.daily_range(today, tz)
+    rows = series.meter_readings(customer.meter_id, start, end)
+    days = series.daily_series(customer.meter_id, today, tz, rows=rows)
+    # The chosen day is one of the 30 (the usual case): its hours are among those rows.
+    in_rows = start <= series.town_midnight(day, tz) < end
+    windows = _windows(customer)
+    hours = series.hourly_series(
+        customer.meter_id, day, tz, windows, now, rows=rows if in_rows else None
+    )
     return {
         "form": form,
         "day": day,
@@ -112,16 +138,11 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
 @bp.get("/usage/<int:customer_id>")
 @login_required
 def contract(customer_id: int):
-    customer = get_contract(current_user, customer_id)
+    customer, contracts = _contract_and_all(customer_id)
     context = _period_context(customer)
     if customer.smart_meter and customer.meter_id:
         context.update(_meter_context(customer, utcnow(), _tz()))
-    return render_template(
-        "usage/contract.html",
-        customer=customer,
-        contracts=account_contracts(current_user),
-        **context,
-    )
+    return render_template("usage/contract.html", customer=customer, contracts=contracts, **context)
 
 
 def _csv(name: str, customer: Customer, header: list[str], rows: list[list]) -> Response:
@@ -148,12 +169,20 @@ def _litres_csv(deciliters: int | None) -> str:
 def periods_csv(customer_id: int):
     customer = get_contract(current_user, customer_id)
     rows = [
-        [p.start.isoformat(), p.end.isoformat(), p.usage_m3,
-         "" if p.year_before_m3 is None else p.year_before_m3]
+        [
+            p.start.isoformat(),
+            p.end.isoformat(),
+            p.usage_m3,
+            "" if p.year_before_m3 is None else p.year_before_m3,
+        ]
         for p in _periods(customer)
     ]
-    header = [gettext("期間開始"), gettext("期間終了"), gettext("使用水量(m³)"),
-              gettext("前年同期(m³)")]
+    header = [
+        gettext("期間開始"),
+        gettext("期間終了"),
+        gettext("使用水量(m³)"),
+        gettext("前年同期(m³)"),
+    ]
     return _csv("periods", customer, header, rows)
 
 
