@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import String, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from kodaira_app.csvimport import HeaderError, ImportResult, RowError, read_rows
 from kodaira_app.extensions import db
@@ -245,7 +246,10 @@ def _known_meters(
     All of the town's meters, or only those `wanted` when there are few of them.
     """
     query = select(Customer.meter_id, Customer.smart_meter).where(Customer.meter_id.is_not(None))
-    if wanted is not None and len(wanted) <= _FEW_METERS:
+    if wanted is not None and db.engine.dialect.name == "postgresql":
+        # One array parameter, however many meters a request names.
+        query = query.where(Customer.meter_id == func.any(literal(sorted(wanted), ARRAY(String))))
+    elif wanted is not None and len(wanted) <= _FEW_METERS:
         query = query.where(Customer.meter_id.in_(sorted(wanted)))
     smart: dict[str, str] = {}
     other: set[str] = set()

@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import date, datetime
 
+from babel.numbers import parse_pattern
 from flask import (
     Blueprint,
     Response,
@@ -79,8 +80,12 @@ def _day_form(today: date) -> tuple[DayForm, date]:
     return form, today
 
 
+# Parsed once: Babel parses a pattern given as text again on every call.
+_AXIS_PATTERN = parse_pattern("#,##0.##")
+
+
 def _litres_axis(value: float) -> str:
-    return gettext("%(value)s L", value=format_decimal(value, format="#,##0.##"))
+    return gettext("%(value)s L", value=format_decimal(value, format=_AXIS_PATTERN))
 
 
 def _litres(deciliters: int | None) -> float | None:
