@@ -19,14 +19,15 @@ from typing import IO, Any
 from sqlalchemy import String, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from kodaira_app.csvimport import HeaderError, ImportResult, RowError, read_rows
+from kodaira_app.csvimport import HeaderError, ImportResult, RowError
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer
+from kodaira_app.readings import csvlines
 from kodaira_app.readings.store import Batch, open_writer
 from kodaira_app.timeutil import utcnow
 
 HEADER = ["meter_id", "hour_start", "liters"]
-BATCH_SIZE = 20_000
+BATCH_SIZE = 100_000  # rows per transaction: fewer commits, still a few MB
 # Readings may run ahead of the server clock by this much (meter clocks drift).
 FUTURE_TOLERANCE = timedelta(hours=1)
 # Caps a single hour: beyond it the value is a fault, and it keeps decilitres in int4.
@@ -82,7 +83,15 @@ def import_readings_csv(
     """
     text, detach = _text_stream(stream)
     try:
-        return _run(read_rows(text, HEADER), source, batch_size, max_errors, on_error, on_batch)
+        return _run(
+            csvlines.records(text, HEADER),
+            source,
+            batch_size,
+            max_errors,
+            on_error,
+            on_batch,
+            csv_records=True,
+        )
     finally:
         detach()
 
@@ -120,6 +129,7 @@ def _run(
     on_error: ErrorHook | None,
     on_batch: BatchHook | None,
     meters: set[str] | None = None,
+    csv_records: bool = False,
 ) -> ReadingsImport:
     result = ReadingsImport(max_errors=max_errors)
 
@@ -140,15 +150,22 @@ def _run(
     with open_writer(source, on_written=written) as writer:
         parser = RowParser(utcnow(), writer.hour_text, writer.meter_text, meters)
         parse = parser.parse
+        if csv_records:
+            parse = csvlines.record_parser(
+                parse, parser.smart, parser._hours, parser._amounts, HEADER
+            )
         batch = Batch()
         number = None
         try:
             for number, row in rows:
                 try:
-                    key, deciliters = parse(row)
+                    parsed = parse(row)
                 except RowError as exc:
                     bad(number, str(exc))
                     continue
+                if parsed is None:  # a record without data
+                    continue
+                key, deciliters = parsed
                 if key in batch.amounts:
                     # The same hour twice in one batch: write what came before first,
                     # so that the later value replaces the earlier one, as in two files.
