@@ -52,10 +52,16 @@ def _periods(customer: Customer) -> list[series.PeriodPoint]:
 
 def _windows(customer: Customer):
     """The windows of the contract's active registration, in one statement."""
-    registration = db.session.scalar(
-        select(WatchRegistration)
-        .where(WatchRegistration.customer_id == customer.id, WatchRegistration.ended_at.is_(None))
-        .options(joinedload(WatchRegistration.windows))
+    registration = (
+        db.session.scalars(
+            select(WatchRegistration)
+            .where(
+                WatchRegistration.customer_id == customer.id, WatchRegistration.ended_at.is_(None)
+            )
+            .options(joinedload(WatchRegistration.windows))
+        )
+        .unique()
+        .one_or_none()
     )
     return registration.windows if registration else []
 

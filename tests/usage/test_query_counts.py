@@ -76,7 +76,7 @@ def test_statements_do_not_grow_with_the_contracts(app, client, auth, clock, nam
     assert len(for_one) == len(for_three), "\n".join(for_three)
 
 
-@pytest.mark.parametrize(("name", "most"), [("トップ", 5), ("見守り input", 6), ("ご利用実績", 6)])
+@pytest.mark.parametrize(("name", "most"), [("トップ", 3), ("見守り input", 4), ("ご利用実績", 5)])
 def test_statements_per_page(app, client, auth, clock, name, most):
     customers = account_with(3, auth, clock)
     statements = statements_of(client, PAGES[name](customers[1]))
