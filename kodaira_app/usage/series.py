@@ -216,9 +216,11 @@ def meter_summaries(
             and_(Reading.meter_id == meter, Reading.hour_start >= town_midnight(day, tz))
             for meter, day in since.items()
         ]
+        # The earliest start as well, so that PostgreSQL reads only the months needed.
+        earliest = town_midnight(min(since.values()), tz)
         parts.append(
             select(Reading.meter_id, null(), func.sum(Reading.deciliters))
-            .where(or_(*ranges), Reading.hour_start < now)
+            .where(or_(*ranges), Reading.hour_start >= earliest, Reading.hour_start < now)
             .group_by(Reading.meter_id)
         )
     sums: dict[str, int] = {}

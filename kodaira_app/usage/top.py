@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased, joinedload
 
 from kodaira_app.extensions import db
@@ -47,12 +48,10 @@ def _latest_bill_id():
     )
 
 
-def contracts_overview(
-    account_id: int,
-) -> list[tuple[Customer, WatchRegistration | None, Bill | None]]:
-    """The account's contracts in the order they were linked, each with its active
-    registration (windows loaded) and its latest bill."""
-    query = (
+@cache
+def _overview_query():
+    """Built once: the statement is the same for every account (its id is a parameter)."""
+    return (
         select(Customer, WatchRegistration, Bill)
         .join(ContractLink, ContractLink.customer_id == Customer.id)
         .outerjoin(
@@ -63,11 +62,19 @@ def contracts_overview(
             ),
         )
         .outerjoin(Bill, Bill.id == _latest_bill_id())
-        .where(ContractLink.account_id == account_id)
+        .where(ContractLink.account_id == bindparam("account_id"))
         .order_by(ContractLink.linked_at, ContractLink.id)
         .options(joinedload(WatchRegistration.windows))
     )
-    return [tuple(row) for row in db.session.execute(query).unique()]
+
+
+def contracts_overview(
+    account_id: int,
+) -> list[tuple[Customer, WatchRegistration | None, Bill | None]]:
+    """The account's contracts in the order they were linked, each with its active
+    registration (windows loaded) and its latest bill."""
+    rows = db.session.execute(_overview_query(), {"account_id": account_id}).unique()
+    return [tuple(row) for row in rows]
 
 
 def linked_contracts(account_id: int) -> list[Customer]:
