@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.numbers import parse_pattern
 from flask import (
@@ -100,11 +101,13 @@ def _litres(deciliters: int | None) -> float | None:
 
 def _period_context(customer: Customer) -> dict:
     periods = _periods(customer)
+    # Each period's figure is shown twice (its own row, and as "a year earlier"): format
+    # each value once.
+    m3 = lru_cache(maxsize=None)(lambda v: cubic_metres(v) if v is not None else "–")
     return {
         "periods": periods,
         "period_chart": charts.pair_chart(
-            [(year_month(p.start), p.usage_m3, p.year_before_m3) for p in periods],
-            lambda v: cubic_metres(v) if v is not None else "–",
+            [(year_month(p.start), p.usage_m3, p.year_before_m3) for p in periods], m3
         ),
     }
 
@@ -131,7 +134,8 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
         "days_total": sum(d.deciliters or 0 for d in days),
         "daily_chart": charts.column_chart(
             [_litres(d.deciliters) for d in days],
-            [month_day(d.day) for d in days],
+            # Only every 7th day carries a label: the others are not formatted at all.
+            [month_day(d.day) if i % 7 == 0 else "" for i, d in enumerate(days)],
             _litres_axis,
             label_every=7,
         ),
