@@ -148,8 +148,9 @@ def ensure_partitions(now: datetime | None = None) -> list[str]:
 def purge_old_readings(now: datetime | None = None) -> list[str]:
     """Periodic job: readings older than READINGS_RETENTION_MONTHS go, with their changes.
 
-    PostgreSQL: whole months are detached and dropped; SQLite: a DELETE. Returns the
-    partitions dropped.
+    PostgreSQL: whole months are detached and dropped, and when one went, older rows of
+    the DEFAULT partition and of reading_changes are deleted; SQLite: a DELETE. Returns
+    the partitions dropped.
     """
     cutoff = oldest_kept(now or utcnow(), retention_months())
     dropped: list[str] = []
@@ -161,6 +162,9 @@ def purge_old_readings(now: datetime | None = None) -> list[str]:
                 conn.execute(text(f"ALTER TABLE readings DETACH PARTITION {SCHEMA}.{name}"))
                 conn.execute(text(f"DROP TABLE {SCHEMA}.{name}"))
                 dropped.append(name)
+        if not dropped:  # the job runs every minute; a month ends once a month
+            db.session.commit()
+            return dropped
         conn.execute(
             text(f"DELETE FROM {DEFAULT_PARTITION} WHERE hour_start < :cutoff"), {"cutoff": cutoff}
         )

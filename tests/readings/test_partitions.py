@@ -143,11 +143,24 @@ def test_retention_drops_whole_old_months(app, clock):
     clock.freeze(datetime(2020, 1, 5, tzinfo=UTC))
     ensure_partitions()  # the months of 2019-12 .. 2020-04
     assert partition_of("M1", datetime(2020, 1, 1, 0, tzinfo=UTC)).endswith("y2020m01")
+    db.session.add(
+        ReadingChange(
+            meter_id="M1",
+            hour_start=datetime(2020, 1, 1, 0, tzinfo=UTC),
+            old_deciliters=5,
+            new_deciliters=20,
+            source="test",
+        )
+    )
+    db.session.commit()
+    clock.freeze(datetime(2022, 1, 20, tzinfo=UTC))  # keeps 2020-01 .. 2022-01
+    assert purge_old_readings() == ["readings_y2019m12"]
 
     clock.freeze(datetime(2022, 2, 1, 9, tzinfo=UTC))  # keeps 2020-02 .. 2022-02
     dropped = purge_old_readings()
 
-    assert dropped == ["readings_y2019m12", "readings_y2020m01"]
+    assert dropped == ["readings_y2020m01"]
+    assert db.session.scalars(select(ReadingChange)).all() == []
     kept = [(r.hour_start, r.deciliters) for r in db.session.scalars(select(Reading))]
     assert kept == [(datetime(2020, 2, 1, 0, tzinfo=UTC), 30)]
     assert "readings_y2020m02" in partitions()
