@@ -15,7 +15,11 @@ Measured in one run, each against a bare baseline doing the same work:
 Targets on a 2-core machine: evaluation <= 2 s, ingest >= 0.5 x COPY, mails >= 0.5 x bare.
 
     .venv/bin/python -m bench.reports [--registrations 100000] [--history-days 14]
-        [--only tick] [--tick-runs 3]
+        [--reading-days 14] [--only tick|ingest] [--tick-runs 3]
+
+--reading-days 14: before the tick, 13 earlier days of readings are written (INSERT ...
+SELECT, in their months' partitions), so the tick runs with 24 x 14 x N readings present.
+--only ingest: the ingest figures alone.
 
 --only tick leaves out the ingest and the mails: the day of readings is written by one
 INSERT ... SELECT, and the steady-state tick is measured --tick-runs times (the slot's
@@ -192,6 +196,38 @@ def fill_readings(n: int, day_start: datetime) -> int:
     db.session.execute(text("ANALYZE readings"))
     db.session.commit()
     return 24 * n
+
+
+# All earlier days in one statement, meter by meter and hour by hour (LATERAL makes the
+# meters the outer loop): the keys arrive in index order, as a day per statement would not.
+FILL_EARLIER_READINGS = """
+INSERT INTO readings (meter_id, hour_start, deciliters, received_at)
+SELECT 'M' || lpad(i::text, 9, '0'), CAST(:first AS timestamptz) + h * interval '1 hour',
+       ((i * 7 + h * 13) % 40) * 5, now()
+FROM generate_series(1, :n) AS i, LATERAL generate_series(0, :hours - 1) AS h
+"""
+
+
+def fill_earlier_readings(n: int, day_start: datetime, days: int) -> int:
+    """The `days` days of readings before day_start, in their months' partitions (made
+    first, as the periodic job would have made them when they came)."""
+    from kodaira_app.extensions import db
+    from kodaira_app.readings import partitions
+
+    first = day_start - timedelta(days=days)
+    if partitions.is_partitioned():
+        conn = db.session.connection()
+        month, have = partitions.month_start(first), partitions.existing_months(conn)
+        while month <= day_start:
+            if month not in have:
+                partitions.create_partition(conn, month)
+            month = partitions.add_months(month, 1)
+        db.session.commit()
+    params = {"n": n, "first": first, "hours": 24 * days}
+    db.session.execute(text(FILL_EARLIER_READINGS), params)
+    db.session.commit()
+    vacuum_analyze()
+    return 24 * n * days
 
 
 # Earlier days of the same windows as the tick wrote them: mostly used, some none, a few
@@ -536,6 +572,26 @@ def bare_smtplib(app, count: int) -> float:
     return time.perf_counter() - started
 
 
+def bench_after_ingest(
+    figures: Figures, app, args: argparse.Namespace, day_start: datetime, start_hour: int
+) -> None:
+    """The earlier days of readings, the ticks and (unless --only tick) the mails."""
+    n, window_end = args.registrations, day_start + timedelta(hours=24)
+    if args.reading_days > 1:
+        started = time.perf_counter()
+        rows = fill_earlier_readings(n, day_start, args.reading_days - 1)
+        figures.add(
+            f"setup: {args.reading_days - 1} earlier days of readings",
+            f"{time.perf_counter() - started:7.2f} s  {rows:,} rows"
+            f" ({24 * n * args.reading_days:,} present)",
+        )
+    ids = bench_ticks(figures, window_end, start_hour, n, args.history_days, args.tick_runs)
+    if args.only == "tick":
+        empty_queues()
+    else:
+        bench_send(figures, app, ids)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registrations", type=int, default=100_000)
@@ -546,9 +602,18 @@ def main(argv: list[str]) -> int:
         help="earlier days of evaluations for the steady-state tick (0: first day only)",
     )
     parser.add_argument(
-        "--only", choices=("all", "tick"), default="all", help="tick: no ingest, no mails"
+        "--only",
+        choices=("all", "tick", "ingest"),
+        default="all",
+        help="tick: no ingest, no mails; ingest: the ingest alone",
     )
     parser.add_argument("--tick-runs", type=int, default=3, help="steady-state tick runs")
+    parser.add_argument(
+        "--reading-days",
+        type=int,
+        default=14,
+        help="days of hourly readings present for the tick (the last one is the ingested day)",
+    )
     args = parser.parse_args(argv)
     n = args.registrations
 
@@ -611,11 +676,8 @@ def main(argv: list[str]) -> int:
                     size = os.path.getsize(path) / 1e6
                     figures.add("setup: readings file", f"{rows:,} rows, {size:.0f} MB")
                     bench_ingest(figures, url, path, rows)
-            ids = bench_ticks(figures, window_end, start_hour, n, args.history_days, args.tick_runs)
-            if args.only == "tick":
-                empty_queues()
-            else:
-                bench_send(figures, app, ids)
+            if args.only != "ingest":
+                bench_after_ingest(figures, app, args, day_start.astimezone(UTC), start_hour)
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -147,6 +147,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 1),
         # Mail bodies in the outbox are blanked after this many days.
         "OUTBOX_RETENTION_DAYS": _int(env, "OUTBOX_RETENTION_DAYS", 90),
+        # Readings older than this many months (the current one included) are dropped.
+        "READINGS_RETENTION_MONTHS": _int(env, "READINGS_RETENTION_MONTHS", 25),
     }
 
 

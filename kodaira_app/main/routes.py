@@ -22,19 +22,17 @@ bp.add_app_template_filter(tel_href, "tel_href")
 def index():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    from kodaira_app.contracts.queries import account_contracts, registrations_by_customer
     from kodaira_app.timeutil import town_tz, utcnow
-    from kodaira_app.usage.top import top_summaries
+    from kodaira_app.usage.top import top_page
 
-    contracts = account_contracts(current_user)
-    registrations = registrations_by_customer([c.id for c in contracts])
     tz = town_tz()
     now = utcnow()
+    top = top_page(current_user.id, now, tz)
     return render_template(
         "main/top.html",
-        contracts=contracts,
-        registrations=registrations,
-        summaries=top_summaries(contracts, now, tz),
+        contracts=top.contracts,
+        registrations=top.registrations,
+        summaries=top.summaries,
         today=now.astimezone(tz).date(),
     )
 

@@ -44,6 +44,15 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         300,
     ),
     PeriodicJob("throttle-purge", "kodaira_app.auth.throttle.purge_expired", "mail", HOUR, 300),
+    # Readings: next months' partitions (PostgreSQL), months past READINGS_RETENTION_MONTHS.
+    PeriodicJob(
+        "readings-partitions", "kodaira_app.readings.partitions.ensure_partitions", "reports",
+        HOUR, 600,
+    ),
+    PeriodicJob(
+        "readings-purge", "kodaira_app.readings.partitions.purge_old_readings", "reports",
+        HOUR, 600,
+    ),
     # Mail bodies older than OUTBOX_RETENTION_DAYS are blanked.
     PeriodicJob(
         "outbox-retention", "kodaira_app.mailer.retention.purge_old_bodies", "mail", HOUR, 600

@@ -17,17 +17,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import String, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from kodaira_app.csvimport import HeaderError, ImportResult, read_rows
+from kodaira_app.csvimport import HeaderError, ImportResult
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer
+from kodaira_app.readings import csvlines
 from kodaira_app.readings.problems import Problem
 from kodaira_app.readings.store import Batch, open_writer
 from kodaira_app.timeutil import utcnow
 
 HEADER = ["meter_id", "hour_start", "liters"]
-BATCH_SIZE = 20_000
+BATCH_SIZE = 100_000  # rows per transaction: fewer commits, still a few MB
 # Readings may run ahead of the server clock by this much (meter clocks drift).
 FUTURE_TOLERANCE = timedelta(hours=1)
 # Caps a single hour: beyond it the value is a fault, and it keeps decilitres in int4.
@@ -86,7 +88,15 @@ def import_readings_csv(
     """
     text, detach = _text_stream(stream)
     try:
-        return _run(read_rows(text, HEADER), source, batch_size, max_errors, on_error, on_batch)
+        return _run(
+            csvlines.records(text, HEADER),
+            source,
+            batch_size,
+            max_errors,
+            on_error,
+            on_batch,
+            csv_records=True,
+        )
     finally:
         detach()
 
@@ -124,6 +134,7 @@ def _run(
     on_error: ErrorHook | None,
     on_batch: BatchHook | None,
     meters: set[str] | None = None,
+    csv_records: bool = False,
 ) -> ReadingsImport:
     result = ReadingsImport(max_errors=max_errors)
 
@@ -144,15 +155,22 @@ def _run(
     with open_writer(source, on_written=written) as writer:
         parser = RowParser(utcnow(), writer.hour_text, writer.meter_text, meters)
         parse = parser.parse
+        if csv_records:
+            parse = csvlines.record_parser(
+                parse, parser.smart, parser._hours, parser._amounts, HEADER
+            )
         batch = Batch()
         number = None
         try:
             for number, row in rows:
                 try:
-                    key, deciliters = parse(row)
+                    parsed = parse(row)
                 except Problem as exc:
                     bad(number, exc)
                     continue
+                if parsed is None:  # a record without data
+                    continue
+                key, deciliters = parsed
                 if key in batch.amounts:
                     # The same hour twice in one batch: write what came before first,
                     # so that the later value replaces the earlier one, as in two files.
@@ -251,7 +269,10 @@ def _known_meters(
     All of the town's meters, or only those `wanted` when there are few of them.
     """
     query = select(Customer.meter_id, Customer.smart_meter).where(Customer.meter_id.is_not(None))
-    if wanted is not None and len(wanted) <= _FEW_METERS:
+    if wanted is not None and db.engine.dialect.name == "postgresql":
+        # One array parameter, however many meters a request names.
+        query = query.where(Customer.meter_id == func.any(literal(sorted(wanted), ARRAY(String))))
+    elif wanted is not None and len(wanted) <= _FEW_METERS:
         query = query.where(Customer.meter_id.in_(sorted(wanted)))
     smart: dict[str, str] = {}
     other: set[str] = set()

@@ -81,8 +81,12 @@ def column_chart(
         elif value is not None and value > 0:
             h = plot.height * value / top
             chart.bars.append(
-                Rect(round(x + slot * 0.15, 2), round(plot.y + plot.height - h, 2),
-                     round(slot * 0.7, 2), round(h, 2))
+                Rect(
+                    round(x + slot * 0.15, 2),
+                    round(plot.y + plot.height - h, 2),
+                    round(slot * 0.7, 2),
+                    round(h, 2),
+                )
             )
         if i % label_every == 0:
             chart.x_labels.append(

@@ -3,7 +3,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel.numbers import parse_pattern
 from flask import (
     Blueprint,
     Response,
@@ -15,14 +17,18 @@ from flask import (
 )
 from flask_babel import format_decimal, gettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from kodaira_app.billing.bills import bills_by_customer
 from kodaira_app.billing.formatting import cubic_metres, month_day, year_month
-from kodaira_app.contracts.queries import account_contracts, active_registration, get_contract
-from kodaira_app.models import Customer
+from kodaira_app.contracts.queries import account_contracts, get_contract
+from kodaira_app.extensions import db
+from kodaira_app.models import Customer, WatchRegistration
 from kodaira_app.timeutil import town_today, town_tz, utcnow
 from kodaira_app.usage import charts, series
 from kodaira_app.usage.forms import DayForm
+from kodaira_app.usage.top import linked_contracts
 
 bp = Blueprint("usage", __name__)
 
@@ -45,8 +51,29 @@ def _periods(customer: Customer) -> list[series.PeriodPoint]:
 
 
 def _windows(customer: Customer):
-    registration = active_registration(customer.id)
+    """The windows of the contract's active registration, in one statement."""
+    registration = (
+        db.session.scalars(
+            select(WatchRegistration)
+            .where(
+                WatchRegistration.customer_id == customer.id, WatchRegistration.ended_at.is_(None)
+            )
+            .options(joinedload(WatchRegistration.windows))
+        )
+        .unique()
+        .one_or_none()
+    )
     return registration.windows if registration else []
+
+
+def _contract_and_all(customer_id: int) -> tuple[Customer, list[Customer]]:
+    """The account's contract with this id (404 for another's) and all the account's
+    contracts, for the switcher: one statement."""
+    contracts = linked_contracts(current_user.id)
+    for customer in contracts:
+        if customer.id == customer_id:
+            return customer, contracts
+    abort(404)
 
 
 def _day_form(today: date) -> tuple[DayForm, date]:
@@ -59,8 +86,12 @@ def _day_form(today: date) -> tuple[DayForm, date]:
     return form, today
 
 
+# Parsed once: Babel parses a pattern given as text again on every call.
+_AXIS_PATTERN = parse_pattern("#,##0.##")
+
+
 def _litres_axis(value: float) -> str:
-    return gettext("%(value)s L", value=format_decimal(value, format="#,##0.##"))
+    return gettext("%(value)s L", value=format_decimal(value, format=_AXIS_PATTERN))
 
 
 def _litres(deciliters: int | None) -> float | None:
@@ -69,11 +100,13 @@ def _litres(deciliters: int | None) -> float | None:
 
 def _period_context(customer: Customer) -> dict:
     periods = _periods(customer)
+    # Each period's figure is shown twice (its own row, and as "a year earlier"): format
+    # each value once.
+    m3 = lru_cache(maxsize=None)(lambda v: cubic_metres(v) if v is not None else "–")
     return {
         "periods": periods,
         "period_chart": charts.pair_chart(
-            [(year_month(p.start), p.usage_m3, p.year_before_m3) for p in periods],
-            lambda v: cubic_metres(v) if v is not None else "–",
+            [(year_month(p.start), p.usage_m3, p.year_before_m3) for p in periods], m3
         ),
     }
 
@@ -82,8 +115,15 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
     """Daily use for 30 days and hourly use of the chosen day (smart meters only)."""
     today = town_today(now, tz)
     form, day = _day_form(today)
-    days = series.daily_series(customer.meter_id, today, tz)
-    hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
+    start, end = series.daily_range(today, tz)
+    rows = series.meter_readings(customer.meter_id, start, end)
+    days = series.daily_series(customer.meter_id, today, tz, rows=rows)
+    # The chosen day is one of the 30 (the usual case): its hours are among those rows.
+    in_rows = start <= series.town_midnight(day, tz) < end
+    windows = _windows(customer)
+    hours = series.hourly_series(
+        customer.meter_id, day, tz, windows, now, rows=rows if in_rows else None
+    )
     return {
         "form": form,
         "day": day,
@@ -93,7 +133,8 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
         "days_total": sum(d.deciliters or 0 for d in days),
         "daily_chart": charts.column_chart(
             [_litres(d.deciliters) for d in days],
-            [month_day(d.day) for d in days],
+            # Only every 7th day carries a label: the others are not formatted at all.
+            [month_day(d.day) if i % 7 == 0 else "" for i, d in enumerate(days)],
             _litres_axis,
             label_every=7,
         ),
@@ -111,16 +152,11 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
 @bp.get("/usage/<int:customer_id>")
 @login_required
 def contract(customer_id: int):
-    customer = get_contract(current_user, customer_id)
+    customer, contracts = _contract_and_all(customer_id)
     context = _period_context(customer)
     if customer.smart_meter and customer.meter_id:
         context.update(_meter_context(customer, utcnow(), _tz()))
-    return render_template(
-        "usage/contract.html",
-        customer=customer,
-        contracts=account_contracts(current_user),
-        **context,
-    )
+    return render_template("usage/contract.html", customer=customer, contracts=contracts, **context)
 
 
 def _csv(name: str, customer: Customer, header: list[str], rows: list[list]) -> Response:
@@ -147,12 +183,20 @@ def _litres_csv(deciliters: int | None) -> str:
 def periods_csv(customer_id: int):
     customer = get_contract(current_user, customer_id)
     rows = [
-        [p.start.isoformat(), p.end.isoformat(), p.usage_m3,
-         "" if p.year_before_m3 is None else p.year_before_m3]
+        [
+            p.start.isoformat(),
+            p.end.isoformat(),
+            p.usage_m3,
+            "" if p.year_before_m3 is None else p.year_before_m3,
+        ]
         for p in _periods(customer)
     ]
-    header = [gettext("期間開始"), gettext("期間終了"), gettext("使用水量(m³)"),
-              gettext("前年同期(m³)")]
+    header = [
+        gettext("期間開始"),
+        gettext("期間終了"),
+        gettext("使用水量(m³)"),
+        gettext("前年同期(m³)"),
+    ]
     return _csv("periods", customer, header, rows)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, null, or_, select, union_all
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Reading, WatchWindow
@@ -31,6 +31,12 @@ class DayPoint:
     day: date
     deciliters: int | None
     hours: int  # hours with a reading
+
+
+@dataclass(frozen=True)
+class MeterSummary:
+    since_deciliters: int | None  # read since the start day given; None without data
+    continuous_use: bool
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,8 @@ def period_series(bills: list[Bill], count: int = 24) -> list[PeriodPoint]:
     return points
 
 
-def _readings(meter_id: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+def meter_readings(meter_id: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """(hour_start, decilitres) of one meter's readings in [start, end)."""
     return list(
         db.session.execute(
             select(Reading.hour_start, Reading.deciliters).where(
@@ -76,12 +83,27 @@ def _readings(meter_id: str, start: datetime, end: datetime) -> list[tuple[datet
     )
 
 
-def daily_series(meter_id: str, last_day: date, tz: ZoneInfo, days: int = 30) -> list[DayPoint]:
-    """Use per town day for the `days` days ending with `last_day`, oldest first."""
+def daily_range(last_day: date, tz: ZoneInfo, days: int = 30) -> tuple[datetime, datetime]:
+    """[start, end) of the `days` town days ending with `last_day`."""
+    first_day = last_day - timedelta(days=days - 1)
+    return town_midnight(first_day, tz), town_midnight(last_day + timedelta(days=1), tz)
+
+
+def daily_series(
+    meter_id: str,
+    last_day: date,
+    tz: ZoneInfo,
+    days: int = 30,
+    rows: list[tuple[datetime, int]] | None = None,
+) -> list[DayPoint]:
+    """Use per town day for the `days` days ending with `last_day`, oldest first.
+
+    `rows`: the meter's readings of daily_range(last_day, tz, days), when already read.
+    """
     first_day = last_day - timedelta(days=days - 1)
     totals: dict[date, list[int]] = {}
-    end = town_midnight(last_day + timedelta(days=1), tz)
-    rows = _readings(meter_id, town_midnight(first_day, tz), end)
+    if rows is None:
+        rows = meter_readings(meter_id, *daily_range(last_day, tz, days))
     for hour_start, deciliters in rows:
         totals.setdefault(hour_start.astimezone(tz).date(), []).append(deciliters)
     points = []
@@ -102,11 +124,22 @@ def watched_hours(windows: list[WatchWindow]) -> set[int]:
 
 
 def hourly_series(
-    meter_id: str, day: date, tz: ZoneInfo, windows: list[WatchWindow], now: datetime
+    meter_id: str,
+    day: date,
+    tz: ZoneInfo,
+    windows: list[WatchWindow],
+    now: datetime,
+    rows: list[tuple[datetime, int]] | None = None,
 ) -> list[HourPoint]:
-    """Use per hour of one town day, with the 見守り windows marked."""
+    """Use per hour of one town day, with the 見守り windows marked.
+
+    `rows`: readings of the meter that include the whole day (others are left out).
+    """
     start = town_midnight(day, tz)
-    rows = _readings(meter_id, start, town_midnight(day + timedelta(days=1), tz))
+    end = town_midnight(day + timedelta(days=1), tz)
+    if rows is None:
+        rows = meter_readings(meter_id, start, end)
+    rows = [(hour_start, dl) for hour_start, dl in rows if start <= hour_start < end]
     by_hour = {hour_start.astimezone(tz).hour: dl for hour_start, dl in rows}
     watched = watched_hours(windows)
     return [
@@ -145,7 +178,58 @@ def continuous_use(meter_id: str, now: datetime, hours: int = 24) -> bool:
             .limit(hours)
         )
     )
+    return _continuous(rows, now, hours)
+
+
+def _continuous(latest_first: list[tuple[datetime, int]], now: datetime, hours: int) -> bool:
+    rows = latest_first[:hours]
     if len(rows) < hours or rows[0][0] < now - timedelta(hours=hours):
         return False
     first = rows[0][0] - timedelta(hours=hours - 1)
     return rows[-1][0] == first and all(dl > 0 for _, dl in rows)
+
+
+def meter_summaries(
+    meters: list[str], since: dict[str, date], now: datetime, tz: ZoneInfo, hours: int = 24
+) -> dict[str, MeterSummary]:
+    """use_since and continuous_use of several meters, in one statement.
+
+    The readings continuous_use can look at all start within the last 2 x hours - 1
+    hours (the latest at most `hours` old, then `hours` back from it): those rows come
+    back as they are, and beside them one sum per meter with a start day in `since`.
+    """
+    if not meters:
+        return {}
+    # OR of equalities rather than IN: an expanding IN is compiled again on every call.
+    recent = select(Reading.meter_id, Reading.hour_start, Reading.deciliters).where(
+        or_(*(Reading.meter_id == meter for meter in meters)),
+        Reading.hour_start >= now - timedelta(hours=2 * hours - 1),
+        Reading.hour_start <= now,
+    )
+    parts = [recent]
+    if since:
+        ranges = [
+            and_(Reading.meter_id == meter, Reading.hour_start >= town_midnight(day, tz))
+            for meter, day in since.items()
+        ]
+        # The earliest start as well, so that PostgreSQL reads only the months needed.
+        earliest = town_midnight(min(since.values()), tz)
+        parts.append(
+            select(Reading.meter_id, null(), func.sum(Reading.deciliters))
+            .where(or_(*ranges), Reading.hour_start >= earliest, Reading.hour_start < now)
+            .group_by(Reading.meter_id)
+        )
+    sums: dict[str, int] = {}
+    latest: dict[str, list[tuple[datetime, int]]] = {meter: [] for meter in meters}
+    for meter, hour_start, deciliters in db.session.execute(union_all(*parts)):
+        if hour_start is None:
+            sums[meter] = deciliters
+        else:
+            latest[meter].append((hour_start, deciliters))
+    return {
+        meter: MeterSummary(
+            since_deciliters=sums.get(meter),
+            continuous_use=_continuous(sorted(rows, reverse=True), now, hours),
+        )
+        for meter, rows in latest.items()
+    }

@@ -16,6 +16,8 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from kodaira_app.contracts.queries import (
     account_contracts,
@@ -25,7 +27,7 @@ from kodaira_app.contracts.queries import (
 )
 from kodaira_app.extensions import csrf, db
 from kodaira_app.i18n import reader_locale
-from kodaira_app.models import Customer, WatchPause, WatchRecipient
+from kodaira_app.models import Customer, WatchPause, WatchRecipient, WatchRegistration
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch import history_views, notices, pauses
 from kodaira_app.watch.forms import (
@@ -102,17 +104,36 @@ def initial_data(customer: Customer, registration) -> dict:
     return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients}
 
 
+def registration_with_rows(customer_id: int) -> WatchRegistration | None:
+    """The active registration with its windows and recipients, in one statement."""
+    return (
+        db.session.scalars(
+            select(WatchRegistration)
+            .where(
+                WatchRegistration.customer_id == customer_id, WatchRegistration.ended_at.is_(None)
+            )
+            .options(
+                joinedload(WatchRegistration.windows), joinedload(WatchRegistration.recipients)
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
+
+
 @bp.route("/watch/<int:customer_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(customer_id: int):
     customer = watchable_contract(customer_id)
-    registration = active_registration(customer.id)
+    registration = registration_with_rows(customer.id)
     limits = {"registration": registration, "stopped": stopped_addresses(customer.id)}
-    form = WatchInputForm(width=window_width(), **limits)
-    if not form.is_submitted():
+    # One form per request: built from what was sent, or from the saved settings.
+    if request.method == "POST":
+        form = WatchInputForm(width=window_width(), **limits)
+    else:
         data = initial_data(customer, registration)
         form = WatchInputForm(data=data, width=window_width(), **limits)
-    elif form.validate():
+    if request.method == "POST" and form.validate():
         session[DRAFT_KEY] = Draft(customer.id, form.hours, form.recipient_rows).to_session()
         return redirect(url_for(".confirm", customer_id=customer.id))
     return render_template(

@@ -1,0 +1,215 @@
+"""`python -m bench.web`: the resident pages under gunicorn, beside a bare Flask page.
+
+In a PostgreSQL database of its own (created, then dropped): the schema and the demo town
+(`flask db upgrade`, `flask demo load`). Two gunicorn servers on loopback, 2 sync workers
+each: the app (production settings) and a bare Flask page rendering one Jinja loop. wrk
+drives トップ, the 見守り input screen and ご利用実績 (logged in as the demo account),
+each for --seconds right after the bare page, --rounds times, and prints req/s, the
+ratio to the bare page of each pair and the median ratio per page.
+
+    .venv/bin/python -m bench.web [--seconds 10] [--rounds 3] [--connections 32]
+
+Needs `wrk` (Debian's; installed with apt-get when missing and run as root).
+Targets: トップ >= 0.5 x bare, 見守り input and ご利用実績 >= 0.4 x bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import psycopg
+
+PG_SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+DEMO_EMAIL, DEMO_PASSWORD = "demo@example.com", "kodaira-demo"
+TARGETS = {"トップ": 0.5, "見守り input": 0.4, "ご利用実績": 0.4}
+
+BARE_TEMPLATE = """<!doctype html><html lang="ja"><head><title>bare</title></head><body>
+<ul>{% for item in items %}<li>{{ item.name }}: {{ item.value }}</li>{% endfor %}</ul>
+</body></html>"""
+
+
+def bare_app():
+    """The baseline: a Flask app whose one page renders a Jinja loop of 20 items."""
+    from flask import Flask, render_template_string
+
+    app = Flask("bare")
+    items = [{"name": f"item {i}", "value": i * 7} for i in range(20)]
+
+    @app.get("/")
+    def page():
+        return render_template_string(BARE_TEMPLATE, items=items)
+
+    return app
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if os.geteuid() != 0:
+        sys.exit("bench.web needs wrk: apt-get install wrk (as root)")
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+    return shutil.which("wrk") or sys.exit("wrk not found after apt-get install")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create_database() -> tuple[str, str]:
+    name = f"kodaira_web_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, f"{PG_SERVER_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def app_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": uuid.uuid4().hex,
+        "DATABASE_URL": database_url,
+        "APP_BASE_URL": "http://127.0.0.1",
+        "REDIS_URL": "",
+        "FLASK_APP": "wsgi",
+        "PYTHONPATH": ROOT,
+    }
+
+
+def gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [os.path.join(BIN, "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", target]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    sys.exit(f"gunicorn {target} did not start")
+
+
+def login(base: str) -> tuple[str, dict[str, str]]:
+    """The session cookie of the demo account, and the URLs of its first contract's pages."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    top = opener.open(f"{base}/login", urllib.parse.urlencode(form).encode()).read().decode()
+    contract = re.search(r'href="/usage/(\d+)"', top)
+    if contract is None:
+        sys.exit("the demo login did not reach トップ")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    number = contract.group(1)
+    pages = {
+        "トップ": f"{base}/",
+        "見守り input": f"{base}/watch/{number}/edit",
+        "ご利用実績": f"{base}/usage/{number}",
+    }
+    for label, url in pages.items():  # each page answers 200 to this cookie, no redirect
+        with opener.open(url) as response:
+            if response.status != 200 or response.url != url:
+                sys.exit(f"{label}: {url} answered {response.status} at {response.url}")
+    return cookie, pages
+
+
+def drive(
+    wrk: str, url: str, seconds: int, connections: int, cookie: str = "", check: bool = True
+) -> float:
+    command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if check and ("Non-2xx" in out or "Socket errors" in out):
+        sys.exit(f"wrk saw errors on {url}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def measure(wrk: str, bare_url: str, pages: dict[str, str], cookie: str, args) -> None:
+    """Each page right after the bare page, --rounds times; the median ratio per page.
+
+    The machine is shared: measuring the bare page beside each page, again and again,
+    keeps a change in the load around from passing for a change in the app.
+    """
+    ratios: dict[str, list[float]] = {label: [] for label in pages}
+    for round_ in range(1, args.rounds + 1):
+        for label, page_url in pages.items():
+            bare = drive(wrk, bare_url, args.seconds, args.connections)
+            ours = drive(wrk, page_url, args.seconds, args.connections, cookie)
+            ratios[label].append(ours / bare)
+            print(
+                f"round {round_}: {label:<14} {ours:7.0f} req/s  bare {bare:7.0f} req/s"
+                f"  = {ours / bare:.2f} x bare",
+                flush=True,
+            )
+    for label, values in ratios.items():
+        ratio = statistics.median(values)
+        verdict = "met" if ratio >= TARGETS[label] else "MISSED"
+        print(
+            f"{label:<14} median {ratio:.2f} x bare over {len(values)} rounds"
+            f"  target >= {TARGETS[label]}: {verdict}",
+            flush=True,
+        )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="bare + page pairs per page")
+    args = parser.parse_args(argv)
+    wrk = ensure_wrk()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    name, url = create_database()
+    servers: list[subprocess.Popen] = []
+    try:
+        env = app_env(url)
+        flask = os.path.join(BIN, "flask")
+        for step in (["db", "upgrade"], ["demo", "load"]):
+            subprocess.run([flask, *step], cwd=ROOT, env=env, check=True, capture_output=True)
+        app_port, bare_port = free_port(), free_port()
+        servers.append(gunicorn("wsgi:app", app_port, env))
+        servers.append(gunicorn("bench.web:bare_app()", bare_port, env))
+        cookie, pages = login(f"http://127.0.0.1:{app_port}")
+        bare_url = f"http://127.0.0.1:{bare_port}/"
+        drive(wrk, bare_url, 2, args.connections, check=False)  # warm-up
+        for page_url in pages.values():
+            drive(wrk, page_url, 2, args.connections, cookie, check=False)
+        measure(wrk, bare_url, pages, cookie, args)
+    finally:
+        for proc in servers:
+            proc.terminate()
+        for proc in servers:
+            proc.wait(timeout=30)
+        drop_database(name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
