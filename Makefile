@@ -46,13 +46,14 @@ worker: install
 	$(BIN)/python worker.py
 
 # Runs the suite on SQLite, then on PostgreSQL when one is reachable (CI has one).
-test: catalogs browser
+test: lint catalogs browser
 	$(BIN)/python -m tests.run
 
 lint: install
 	$(BIN)/ruff check kodaira_app tests bench worker.py wsgi.py
 	$(BIN)/ruff format --check kodaira_app tests bench worker.py wsgi.py
 	$(BIN)/bandit -q -c pyproject.toml -r kodaira_app
+	$(BIN)/lint-imports
 
 # Regenerates the initial migration from the models (before the first deployment only).
 migration: install

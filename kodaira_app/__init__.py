@@ -60,8 +60,15 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
     from kodaira_app.watch.routes import bp as watch_bp
 
     for blueprint in (
-        main_bp, auth_bp, contracts_bp, procedures_bp, watch_bp,
-        usage_bp, billing_bp, api_bp, staff_bp,
+        main_bp,
+        auth_bp,
+        contracts_bp,
+        procedures_bp,
+        watch_bp,
+        usage_bp,
+        billing_bp,
+        api_bp,
+        staff_bp,
     ):
         app.register_blueprint(blueprint)
 

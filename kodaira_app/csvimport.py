@@ -95,4 +95,3 @@ def import_csv_file(path: str, importer) -> None:
         click.echo(f"line {line}: {reason}", err=True)
     if result.errors:
         raise SystemExit(1)
-

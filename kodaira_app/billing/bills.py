@@ -23,9 +23,7 @@ def bills_by_customer(customer_ids: list[int]) -> dict[int, list[Bill]]:
     if not customer_ids:
         return {}
     rows = db.session.scalars(
-        select(Bill)
-        .where(Bill.customer_id.in_(customer_ids))
-        .order_by(Bill.period_start.desc())
+        select(Bill).where(Bill.customer_id.in_(customer_ids)).order_by(Bill.period_start.desc())
     )
     return _by_customer(rows, customer_ids)
 

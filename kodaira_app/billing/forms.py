@@ -85,9 +85,7 @@ class DirectDebitForm(FlaskForm):
         if field.data not in self.allowed_ids:
             raise ValidationError(_l("お客様番号を選択してください。"))
         if pending_for(field.data) is not None:
-            raise ValidationError(
-                _l("この契約の口座振替は、お申し込みを受け付けて手続き中です。")
-            )
+            raise ValidationError(_l("この契約の口座振替は、お申し込みを受け付けて手続き中です。"))
 
     def validate_account_number(self, field):
         if not re.fullmatch(r"[0-9]{7}", field.data or ""):

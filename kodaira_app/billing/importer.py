@@ -87,8 +87,11 @@ def parse_row(row: dict[str, str]) -> tuple[str, dict]:
     method = values["payment_method"]
     if method is not None and method not in PAYMENT_METHODS:
         raise RowError(
-            _("payment_method は %(methods)s のどれかにしてください（%(value)s）",
-              methods=", ".join(PAYMENT_METHODS), value=method)
+            _(
+                "payment_method は %(methods)s のどれかにしてください（%(value)s）",
+                methods=", ".join(PAYMENT_METHODS),
+                value=method,
+            )
         )
     if values["paid_on"] and method is None:
         raise RowError(_("paid_on があるときは payment_method が必要です"))

@@ -80,12 +80,16 @@ def direct_debit():
 
 
 def _already_stored(key: str | None) -> bool:
-    return key is not None and db.session.scalar(
-        select(DirectDebitApplication.id).where(
-            DirectDebitApplication.request_key == key,
-            DirectDebitApplication.account_id == current_user.id,
+    return (
+        key is not None
+        and db.session.scalar(
+            select(DirectDebitApplication.id).where(
+                DirectDebitApplication.request_key == key,
+                DirectDebitApplication.account_id == current_user.id,
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def _store_application(form: DirectDebitForm) -> None:

@@ -53,8 +53,11 @@ def find_claimable(account: Account, number: str, kana: str) -> Customer:
     until = first_block(checks)
     if until is not None:
         raise LinkRefused(
-            _("入力の誤りが続いたため、契約の追加を一時的に停止しています。"
-              "日本時間%(time)s以降にもう一度お試しください。", time=format_time(until, "HH:mm"))
+            _(
+                "入力の誤りが続いたため、契約の追加を一時的に停止しています。"
+                "日本時間%(time)s以降にもう一度お試しください。",
+                time=format_time(until, "HH:mm"),
+            )
         )
     customer = db.session.scalar(select(Customer).where(Customer.customer_number == number))
     if customer is None or kana_key(customer.name_kana) != kana_key(kana):
@@ -67,8 +70,10 @@ def find_claimable(account: Account, number: str, kana: str) -> Customer:
                 held_by_you=customer,
             )
         raise LinkRefused(
-            _("この契約はすでにアプリに登録されているため、追加できません。"
-              "ご不明な点は小平町 上下水道までお問い合わせください。")
+            _(
+                "この契約はすでにアプリに登録されているため、追加できません。"
+                "ご不明な点は小平町 上下水道までお問い合わせください。"
+            )
         )
     return customer
 

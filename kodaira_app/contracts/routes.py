@@ -32,7 +32,9 @@ def index():
     contracts = account_contracts(current_user)
     registrations = registrations_by_customer([c.id for c in contracts])
     return render_template(
-        "contracts/index.html", contracts=contracts, registrations=registrations,
+        "contracts/index.html",
+        contracts=contracts,
+        registrations=registrations,
         relations=RELATIONS,
     )
 

@@ -28,8 +28,10 @@ def parse_row(row: dict[str, str]) -> dict:
     number = normalize_customer_number(row["customer_number"])
     if number is None:
         raise RowError(
-            _("customer_number は11桁の数字にしてください（%(value)s）",
-              value=row["customer_number"])
+            _(
+                "customer_number は11桁の数字にしてください（%(value)s）",
+                value=row["customer_number"],
+            )
         )
     if not row["name_kana"]:
         raise RowError(_("name_kana が空です"))
@@ -66,8 +68,11 @@ def _check_meter(values: dict, seen_meters: dict[str, int]) -> None:
         return
     if meter_id in seen_meters:
         raise RowError(
-            _("meter_id %(meter)s は%(line)s行目でも使われています", meter=meter_id,
-              line=seen_meters[meter_id])
+            _(
+                "meter_id %(meter)s は%(line)s行目でも使われています",
+                meter=meter_id,
+                line=seen_meters[meter_id],
+            )
         )
     holder = db.session.scalar(
         select(Customer.customer_number).where(
@@ -76,8 +81,11 @@ def _check_meter(values: dict, seen_meters: dict[str, int]) -> None:
     )
     if holder is not None:
         raise RowError(
-            _("meter_id %(meter)s はお客様番号 %(number)s のものです", meter=meter_id,
-              number=holder)
+            _(
+                "meter_id %(meter)s はお客様番号 %(number)s のものです",
+                meter=meter_id,
+                number=holder,
+            )
         )
 
 
@@ -107,8 +115,11 @@ def import_customers(stream: IO) -> ImportResult:
             number = values["customer_number"]
             if number in seen_numbers:
                 raise RowError(
-                    _("お客様番号 %(number)s は%(line)s行目にもあります", number=number,
-                      line=seen_numbers[number])
+                    _(
+                        "お客様番号 %(number)s は%(line)s行目にもあります",
+                        number=number,
+                        line=seen_numbers[number],
+                    )
                 )
             _check_meter(values, seen_meters)
         except RowError as exc:

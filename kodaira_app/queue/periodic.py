@@ -46,12 +46,18 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("throttle-purge", "kodaira_app.auth.throttle.purge_expired", "mail", HOUR, 300),
     # Readings: next months' partitions (PostgreSQL), months past READINGS_RETENTION_MONTHS.
     PeriodicJob(
-        "readings-partitions", "kodaira_app.readings.partitions.ensure_partitions", "reports",
-        HOUR, 600,
+        "readings-partitions",
+        "kodaira_app.readings.partitions.ensure_partitions",
+        "reports",
+        HOUR,
+        600,
     ),
     PeriodicJob(
-        "readings-purge", "kodaira_app.readings.partitions.purge_old_readings", "reports",
-        HOUR, 600,
+        "readings-purge",
+        "kodaira_app.readings.partitions.purge_old_readings",
+        "reports",
+        HOUR,
+        600,
     ),
     # Mail bodies older than OUTBOX_RETENTION_DAYS are blanked.
     PeriodicJob(

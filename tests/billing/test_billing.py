@@ -33,12 +33,33 @@ def table_rows(table):
 
 
 def test_payments_newest_first_with_period_amount_method_and_date(client, contract):
-    make_bill(contract, date(2025, 9, 1), date(2025, 10, 31), water=3300, sewer=2640,
-              paid_on=date(2025, 12, 31), method="direct_debit")
-    make_bill(contract, date(2025, 11, 1), date(2025, 12, 31), water=4356, sewer=3476,
-              paid_on=date(2026, 2, 20), method="convenience")
-    make_bill(contract, date(2025, 7, 1), date(2025, 8, 31), water=3000, sewer=2000,
-              paid_on=date(2025, 10, 3), method="bank")
+    make_bill(
+        contract,
+        date(2025, 9, 1),
+        date(2025, 10, 31),
+        water=3300,
+        sewer=2640,
+        paid_on=date(2025, 12, 31),
+        method="direct_debit",
+    )
+    make_bill(
+        contract,
+        date(2025, 11, 1),
+        date(2025, 12, 31),
+        water=4356,
+        sewer=3476,
+        paid_on=date(2026, 2, 20),
+        method="convenience",
+    )
+    make_bill(
+        contract,
+        date(2025, 7, 1),
+        date(2025, 8, 31),
+        water=3000,
+        sewer=2000,
+        paid_on=date(2025, 10, 3),
+        method="bank",
+    )
     make_bill(contract, date(2026, 1, 1), date(2026, 2, 28))  # unpaid: not a payment
     soup = soup_of(client, "/payments")
     section = soup.find(attrs={"aria-labelledby": f"payments-{contract.id}"})
@@ -60,8 +81,15 @@ def test_payments_without_any(client, contract):
 
 
 def test_payments_in_english(client, contract):
-    make_bill(contract, date(2025, 11, 1), date(2025, 12, 31), water=10000, sewer=2345,
-              paid_on=date(2026, 2, 20), method="smartphone")
+    make_bill(
+        contract,
+        date(2025, 11, 1),
+        date(2025, 12, 31),
+        water=10000,
+        sewer=2345,
+        paid_on=date(2026, 2, 20),
+        method="smartphone",
+    )
     client.set_cookie("lang", "en")
     row = table_rows(soup_of(client, "/payments").find("table"))[0]
     assert row[0] == "Feb 20, 2026"
@@ -71,21 +99,33 @@ def test_payments_in_english(client, contract):
 def test_pay_lists_unpaid_bills_and_marks_overdue(client, contract):
     second = make_customer()
     link(account_of(contract), second)
-    make_bill(contract, date(2025, 11, 1), date(2025, 12, 31), water=3300, sewer=2640,
-              due=date(2026, 3, 9))
-    make_bill(contract, date(2026, 1, 1), date(2026, 2, 28), water=4356, sewer=3476,
-              due=date(2026, 3, 10))
-    make_bill(second, date(2026, 1, 1), date(2026, 2, 28), due=date(2026, 4, 30),
-              method="direct_debit")
+    make_bill(
+        contract,
+        date(2025, 11, 1),
+        date(2025, 12, 31),
+        water=3300,
+        sewer=2640,
+        due=date(2026, 3, 9),
+    )
+    make_bill(
+        contract, date(2026, 1, 1), date(2026, 2, 28), water=4356, sewer=3476, due=date(2026, 3, 10)
+    )
+    make_bill(
+        second, date(2026, 1, 1), date(2026, 2, 28), due=date(2026, 4, 30), method="direct_debit"
+    )
     make_bill(contract, date(2025, 9, 1), date(2025, 10, 31), paid_on=date(2025, 12, 1))
     soup = soup_of(client, "/pay")
     table = soup.find("table", class_="unpaid")
     assert table_rows(table) == [
-        [contract.display_number, "2025/11/01〜2025/12/31", "￥5,940", "2026/03/09",
-         "納期限を過ぎています"],
+        [
+            contract.display_number,
+            "2025/11/01〜2025/12/31",
+            "￥5,940",
+            "2026/03/09",
+            "納期限を過ぎています",
+        ],
         [contract.display_number, "2026/01/01〜2026/02/28", "￥7,832", "2026/03/10", "未払い"],
-        [second.display_number, "2026/01/01〜2026/02/28", "￥5,000", "2026/04/30",
-         "口座振替予定"],
+        [second.display_number, "2026/01/01〜2026/02/28", "￥5,000", "2026/04/30", "口座振替予定"],
     ]
     overdue = table.tbody.find_all("tr")[0]
     assert overdue["class"] == ["overdue"]
@@ -104,8 +144,12 @@ def test_pay_shows_the_ways_to_pay_with_what_each_needs(client, contract):
     soup = soup_of(client, "/pay")
     ways = soup.find("dl", class_="pay-ways")
     terms = [dt.get_text() for dt in ways.find_all("dt")]
-    assert terms == ["金融機関・コンビニエンスストア（納付書）", "スマートフォン決済", "役場窓口",
-                     "口座振替"]
+    assert terms == [
+        "金融機関・コンビニエンスストア（納付書）",
+        "スマートフォン決済",
+        "役場窓口",
+        "口座振替",
+    ]
     debit = ways.find_all("dd")[-1].get_text()
     assert "通帳と届出印" in debit
     assert soup.find("a", string="口座振替を申し込む")["href"] == "/pay/direct-debit"
@@ -123,4 +167,3 @@ def test_another_accounts_bills_are_not_shown(client, contract):
 def test_pages_need_login(client):
     for url in ("/payments", "/pay", "/pay/direct-debit"):
         assert client.get(url).status_code == 302
-

@@ -61,9 +61,15 @@ def test_form_shows_labelled_fields_for_the_accounts_contracts(client, contract)
 
 
 def test_application_is_stored_masked_and_shown_as_pending(client, contract):
-    response = client.post("/pay/direct-debit", data=form_data(
-        contract, account_number="１２３ ４５６７", account_holder_kana="ｺﾀﾞｲﾗ　たろう",
-        account_type="current"))
+    response = client.post(
+        "/pay/direct-debit",
+        data=form_data(
+            contract,
+            account_number="１２３ ４５６７",
+            account_holder_kana="ｺﾀﾞｲﾗ　たろう",
+            account_type="current",
+        ),
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/pay/direct-debit/done"
     done = BeautifulSoup(client.get("/pay/direct-debit/done").data, "html.parser")
@@ -154,9 +160,15 @@ def test_without_contracts_there_is_no_form(client, auth):
 
 def _application(customer, key):
     row = DirectDebitApplication(
-        account_id=customer.link.account_id, customer_id=customer.id, bank_name="A銀行",
-        branch_name="B支店", account_type="ordinary", account_number_last4="4567",
-        account_number_masked="***4567", account_holder_kana="ア", request_key=key,
+        account_id=customer.link.account_id,
+        customer_id=customer.id,
+        bank_name="A銀行",
+        branch_name="B支店",
+        account_type="ordinary",
+        account_number_last4="4567",
+        account_number_masked="***4567",
+        account_holder_kana="ア",
+        request_key=key,
     )
     db.session.add(row)
     db.session.commit()

@@ -14,8 +14,10 @@ from kodaira_app.models.billing import Bill
 from tests.support.accounts import make_account, session_id
 from tests.support.factories import link, make_customer
 
-HEADER = ("customer_number,period_start,period_end,reading_date,meter_reading,usage_m3,"
-          "water_charge,sewer_charge,tax,total,due_date,paid_on,payment_method")
+HEADER = (
+    "customer_number,period_start,period_end,reading_date,meter_reading,usage_m3,"
+    "water_charge,sewer_charge,tax,total,due_date,paid_on,payment_method"
+)
 GOOD = [
     "00000008001,2026-01-01,2026-02-28,2026-02-28,1234,24,4356,3476,712,7832,2026-03-31,,",
     "0-0000008001,2025-11-01,2025-12-31,2025-12-31,1210,20,3300,2640,540,5940,2026-01-31,"
@@ -44,11 +46,19 @@ def test_import_adds_bills(runner, tmp_path, customer):
     assert result.output == f"{path}: 2 imported, 0 unchanged, 0 errors\n"
     older, newer = bills()
     assert (newer.period_start, newer.period_end, newer.reading_date) == (
-        date(2026, 1, 1), date(2026, 2, 28), date(2026, 2, 28))
-    assert (newer.meter_reading, newer.usage_m3, newer.water_charge, newer.sewer_charge,
-            newer.tax, newer.total) == (1234, 24, 4356, 3476, 712, 7832)
-    assert (newer.due_date, newer.paid_on, newer.payment_method) == (date(2026, 3, 31), None,
-                                                                      None)
+        date(2026, 1, 1),
+        date(2026, 2, 28),
+        date(2026, 2, 28),
+    )
+    assert (
+        newer.meter_reading,
+        newer.usage_m3,
+        newer.water_charge,
+        newer.sewer_charge,
+        newer.tax,
+        newer.total,
+    ) == (1234, 24, 4356, 3476, 712, 7832)
+    assert (newer.due_date, newer.paid_on, newer.payment_method) == (date(2026, 3, 31), None, None)
     assert (older.paid_on, older.payment_method) == (date(2026, 1, 20), "convenience")
 
 
@@ -72,29 +82,48 @@ def test_import_accepts_a_bom(runner, tmp_path, customer):
 
 
 BAD = [
-    ("00000009999,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
-     "お客様番号 00000009999 のお客様が登録されていません"),
-    ("123,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
-     "customer_number は11桁の数字にしてください（123）"),
-    ("00000008001,2026/01/01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
-     "period_start は YYYY-MM-DD の日付にしてください（2026/01/01）"),
-    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,,,",
-     "due_date が空です"),
-    ("00000008001,2026-03-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
-     "period_end が period_start より前です"),
-    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,-1,1,0,0,2026-03-31,,",
-     "water_charge は0以上の整数にしてください（-1）"),
-    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1.5,1,1,0,2,2026-03-31,,",
-     "usage_m3 は0以上の整数にしてください（1.5）"),
-    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,3,2026-03-31,,",
-     "total は water_charge と sewer_charge の合計にしてください"),
-    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,5,2,2026-03-31,,",
-     "tax が total より大きくなっています"),
-    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,2026-03-01,cash",
-     "payment_method は direct_debit, bank, convenience, town_office, smartphone "
-     "のどれかにしてください（cash）"),
-    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,2026-03-01,",
-     "paid_on があるときは payment_method が必要です"),
+    (
+        "00000009999,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
+        "お客様番号 00000009999 のお客様が登録されていません",
+    ),
+    (
+        "123,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
+        "customer_number は11桁の数字にしてください（123）",
+    ),
+    (
+        "00000008001,2026/01/01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
+        "period_start は YYYY-MM-DD の日付にしてください（2026/01/01）",
+    ),
+    ("00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,,,", "due_date が空です"),
+    (
+        "00000008001,2026-03-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,,",
+        "period_end が period_start より前です",
+    ),
+    (
+        "00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,-1,1,0,0,2026-03-31,,",
+        "water_charge は0以上の整数にしてください（-1）",
+    ),
+    (
+        "00000008001,2026-01-01,2026-02-28,2026-02-28,1,1.5,1,1,0,2,2026-03-31,,",
+        "usage_m3 は0以上の整数にしてください（1.5）",
+    ),
+    (
+        "00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,3,2026-03-31,,",
+        "total は water_charge と sewer_charge の合計にしてください",
+    ),
+    (
+        "00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,5,2,2026-03-31,,",
+        "tax が total より大きくなっています",
+    ),
+    (
+        "00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,2026-03-01,cash",
+        "payment_method は direct_debit, bank, convenience, town_office, smartphone "
+        "のどれかにしてください（cash）",
+    ),
+    (
+        "00000008001,2026-01-01,2026-02-28,2026-02-28,1,1,1,1,0,2,2026-03-31,2026-03-01,",
+        "paid_on があるときは payment_method が必要です",
+    ),
     ("00000008001,2026-01-01", "列の数が正しくありません（2 columns, expected 13）"),
 ]
 
@@ -132,8 +161,9 @@ def test_demo_bills(app, client, clock):
     assert said == ["billing: 78 bills added for 3 customers"]
     demo_billing.load(said.append)  # idempotent
     assert said[-1] == "billing: 0 bills added for 3 customers"
-    counts = dict(db.session.execute(
-        select(Bill.customer_id, func.count()).group_by(Bill.customer_id)).all())
+    counts = dict(
+        db.session.execute(select(Bill.customer_id, func.count()).group_by(Bill.customer_id)).all()
+    )
     assert counts == {first.id: 26, second.id: 26, neighbour.id: 26}
     latest = db.session.scalars(
         select(Bill).where(Bill.customer_id == first.id).order_by(Bill.period_start.desc())
@@ -147,6 +177,8 @@ def test_demo_bills(app, client, clock):
     with client.session_transaction() as session:
         session["_user_id"] = session_id(demo)
     soup = BeautifulSoup(client.get("/pay").data, "html.parser")
-    states = [tr.find_all("td")[-1].get_text(strip=True)
-              for tr in soup.find("table", class_="unpaid").tbody.find_all("tr")]
+    states = [
+        tr.find_all("td")[-1].get_text(strip=True)
+        for tr in soup.find("table", class_="unpaid").tbody.find_all("tr")
+    ]
     assert states[:2] == ["納期限を過ぎています", "未払い"]

@@ -26,8 +26,10 @@ from tests.support.pages import (
 
 NUMBER = "00000008002"
 KANA = "コダイラ タロウ"
-MISMATCH = ("お客様番号またはお客様氏名カナが正しくありません。"
-            "検針票などに記載のお客様番号と、ご契約者様のお名前のカナをご確認ください。")
+MISMATCH = (
+    "お客様番号またはお客様氏名カナが正しくありません。"
+    "検針票などに記載のお客様番号と、ご契約者様のお名前のカナをご確認ください。"
+)
 
 
 @pytest.fixture
@@ -50,6 +52,7 @@ def links():
 
 
 # --- normalization (no Flask) -----------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
@@ -101,10 +104,12 @@ def test_kana_is_displayed_with_single_spaces():
 
 # --- 契約内容のご確認 ---------------------------------------------------------------------
 
+
 def test_contracts_page_lists_the_accounts_contracts_with_add_on_the_right(client, auth):
     me = auth.signed_in()
-    own = make_customer(customer_number="00000008001", name="小平 一郎",
-                        address="北海道留萌郡小平町字小平町352番地")
+    own = make_customer(
+        customer_number="00000008001", name="小平 一郎", address="北海道留萌郡小平町字小平町352番地"
+    )
     parent = make_customer(customer_number=NUMBER, name="小平 太郎")
     old = make_customer(customer_number="00000008005", name="達布 良子", smart_meter=False)
     for customer, relation in ((own, "self"), (parent, "family"), (old, "other")):
@@ -123,10 +128,20 @@ def test_contracts_page_lists_the_accounts_contracts_with_add_on_the_right(clien
     rows = [[text(td) for td in tr.select("td")] for tr in soup.select("table.contracts tbody tr")]
     assert rows == [
         ["0-0000008001", "小平 一郎", "北海道留萌郡小平町字小平町352番地", "設置済み", "未登録"],
-        ["0-0000008002", "小平 太郎 （申込者との関係：家族）", "北海道留萌郡小平町字小平町1番地",
-         "設置済み", "登録中"],
-        ["0-0000008005", "達布 良子 （申込者との関係：その他）", "北海道留萌郡小平町字小平町1番地",
-         "未設置", "ご利用できません（水道スマートメーター未設置）"],
+        [
+            "0-0000008002",
+            "小平 太郎 （申込者との関係：家族）",
+            "北海道留萌郡小平町字小平町1番地",
+            "設置済み",
+            "登録中",
+        ],
+        [
+            "0-0000008005",
+            "達布 良子 （申込者との関係：その他）",
+            "北海道留萌郡小平町字小平町1番地",
+            "未設置",
+            "ご利用できません（水道スマートメーター未設置）",
+        ],
     ]
 
 
@@ -158,6 +173,7 @@ def test_top_without_contracts_offers_to_add_one(client, auth):
 
 # --- 契約の追加: the input screen -----------------------------------------------------------
 
+
 def test_add_screen_has_the_guides_fields_help_consent_and_buttons(client, auth):
     auth.signed_in()
     soup = page(client.get("/contracts/add"))
@@ -186,32 +202,73 @@ def test_add_screen_has_the_guides_fields_help_consent_and_buttons(client, auth)
     ("number", "kana", "relation", "consent", "errors"),
     [
         ("", KANA, "self", False, {"customer_number": "お客様番号を入力してください。"}),
-        ("8002", KANA, "self", False,
-         {"customer_number": "お客様番号は11桁の数字で入力してください。（例：0-0000008002）"}),
-        ("0-000000800X", KANA, "self", False,
-         {"customer_number": "お客様番号は11桁の数字で入力してください。（例：0-0000008002）"}),
+        (
+            "8002",
+            KANA,
+            "self",
+            False,
+            {"customer_number": "お客様番号は11桁の数字で入力してください。（例：0-0000008002）"},
+        ),
+        (
+            "0-000000800X",
+            KANA,
+            "self",
+            False,
+            {"customer_number": "お客様番号は11桁の数字で入力してください。（例：0-0000008002）"},
+        ),
         (NUMBER, "", "self", False, {"name_kana": "お客様氏名カナを入力してください。"}),
-        (NUMBER, "小平太郎", "self", False,
-         {"name_kana": "お客様氏名カナはカタカナで入力してください。"}),
-        (NUMBER, "Kodaira", "self", False,
-         {"name_kana": "お客様氏名カナはカタカナで入力してください。"}),
-        (NUMBER, KANA, None, False,
-         {"relation": "申込者と契約者の関係を選択してください。"}),
-        (NUMBER, KANA, "boss", False,
-         {"relation": "申込者と契約者の関係を選択してください。"}),
-        (NUMBER, KANA, "family", False,
-         {"consent": "申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
-                     "「確認した」にチェックしてください。"}),
-        (NUMBER, KANA, "other", False,
-         {"consent": "申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
-                     "「確認した」にチェックしてください。"}),
-        ("", "", None, False, {"customer_number": "お客様番号を入力してください。",
-                               "name_kana": "お客様氏名カナを入力してください。",
-                               "relation": "申込者と契約者の関係を選択してください。"}),
+        (
+            NUMBER,
+            "小平太郎",
+            "self",
+            False,
+            {"name_kana": "お客様氏名カナはカタカナで入力してください。"},
+        ),
+        (
+            NUMBER,
+            "Kodaira",
+            "self",
+            False,
+            {"name_kana": "お客様氏名カナはカタカナで入力してください。"},
+        ),
+        (NUMBER, KANA, None, False, {"relation": "申込者と契約者の関係を選択してください。"}),
+        (NUMBER, KANA, "boss", False, {"relation": "申込者と契約者の関係を選択してください。"}),
+        (
+            NUMBER,
+            KANA,
+            "family",
+            False,
+            {
+                "consent": "申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
+                "「確認した」にチェックしてください。"
+            },
+        ),
+        (
+            NUMBER,
+            KANA,
+            "other",
+            False,
+            {
+                "consent": "申込者が契約者ご本人でない場合は、契約者ご本人の同意を得たうえで"
+                "「確認した」にチェックしてください。"
+            },
+        ),
+        (
+            "",
+            "",
+            None,
+            False,
+            {
+                "customer_number": "お客様番号を入力してください。",
+                "name_kana": "お客様氏名カナを入力してください。",
+                "relation": "申込者と契約者の関係を選択してください。",
+            },
+        ),
     ],
 )
-def test_bad_input_is_refused_beside_the_field(client, auth, parent, number, kana, relation,
-                                               consent, errors):
+def test_bad_input_is_refused_beside_the_field(
+    client, auth, parent, number, kana, relation, consent, errors
+):
     auth.signed_in()
     response = add(client, number, kana, relation, consent)
     assert response.status_code == 200
@@ -228,8 +285,9 @@ def test_bad_input_is_refused_beside_the_field(client, auth, parent, number, kan
         (" 0 0000 008002 ", "ｺﾀﾞｲﾗ ﾀﾛｳ"),
     ],
 )
-def test_number_and_kana_are_accepted_in_every_way_residents_type_them(client, auth, parent,
-                                                                        number, kana):
+def test_number_and_kana_are_accepted_in_every_way_residents_type_them(
+    client, auth, parent, number, kana
+):
     auth.signed_in()
     response = add(client, number, kana)
     assert response.headers["Location"] == "/contracts/add/confirm"
@@ -272,6 +330,7 @@ def test_contract_already_on_this_account_says_so(client, auth, parent):
 
 # --- throttling --------------------------------------------------------------------------
 
+
 def test_failed_attempts_on_one_number_are_throttled_across_accounts(app, client, auth, parent):
     guesser = app.test_client()
     with guesser.session_transaction() as session:
@@ -301,6 +360,7 @@ def test_one_account_guessing_many_numbers_is_throttled(client, auth, parent):
 
 # --- 確認 → 登録 → done -------------------------------------------------------------------
 
+
 def confirm_page(client):
     return page(client.get("/contracts/add/confirm"))
 
@@ -313,10 +373,18 @@ def test_pattern_1_own_contract(client, auth, parent):
     me = auth.signed_in()
     assert add(client, relation="self").headers["Location"] == "/contracts/add/confirm"
     soup = confirm_page(client)
-    summary = dict(zip([text(dt) for dt in soup.select("dl.summary dt")],
-                       [text(dd) for dd in soup.select("dl.summary dd")], strict=True))
-    assert summary == {"お客様番号": "0-0000008002", "お客様氏名カナ": "コダイラ タロウ",
-                       "申込者と契約者の関係": "本人"}
+    summary = dict(
+        zip(
+            [text(dt) for dt in soup.select("dl.summary dt")],
+            [text(dd) for dd in soup.select("dl.summary dd")],
+            strict=True,
+        )
+    )
+    assert summary == {
+        "お客様番号": "0-0000008002",
+        "お客様氏名カナ": "コダイラ タロウ",
+        "申込者と契約者の関係": "本人",
+    }
     assert soup.select(".notice") == []
     assert [text(b) for b in soup.select(".actions a, .actions button")] == ["戻る", "登録"]
     assert links() == []  # nothing is registered before 登録
@@ -332,23 +400,27 @@ def test_pattern_1_own_contract(client, auth, parent):
 
 
 @pytest.mark.parametrize(("relation", "label"), [("family", "家族"), ("other", "その他")])
-def test_pattern_2_parents_contract_with_consent_and_warning(client, auth, parent, relation,
-                                                              label):
+def test_pattern_2_parents_contract_with_consent_and_warning(client, auth, parent, relation, label):
     me = auth.signed_in("child@example.com")
     add(client, kana="こだいら たろう", relation=relation, consent=True)
     soup = confirm_page(client)
     values = [text(dd) for dd in soup.select("dl.summary dd")]
     assert values == ["0-0000008002", "コダイラ タロウ", label, "確認した"]
     warning = text(soup.select_one(".notice"))
-    assert ("パターン②の場合、見守られる方ご自身は(例：親)がアプリに登録することは"
-            "できなくなります") in warning
+    assert (
+        "パターン②の場合、見守られる方ご自身は(例：親)がアプリに登録することはできなくなります"
+    ) in warning
     register(client)
     [row] = links()
     assert (row.account_id, row.relation) == (me.id, relation)
     [consent] = db.session.scalars(select(Consent))
-    assert (consent.account_id, consent.account_email, consent.customer_id, consent.relation,
-            consent.text_version) == (me.id, "child@example.com", parent.id, relation,
-                                      "guide-2024-1")
+    assert (
+        consent.account_id,
+        consent.account_email,
+        consent.customer_id,
+        consent.relation,
+        consent.text_version,
+    ) == (me.id, "child@example.com", parent.id, relation, "guide-2024-1")
     assert consent.consented_at is not None
 
 
@@ -380,8 +452,7 @@ def test_consent_records_are_append_only(client, auth, parent):
 
 def test_back_returns_to_the_input_with_what_was_typed(client, auth, parent):
     auth.signed_in()
-    add(client, number="０－００００００８００２", kana="ｺﾀﾞｲﾗ ﾀﾛｳ", relation="family",
-        consent=True)
+    add(client, number="０－００００００８００２", kana="ｺﾀﾞｲﾗ ﾀﾛｳ", relation="family", consent=True)
     back = confirm_page(client).select_one(".actions a")
     assert text(back) == "戻る"
     soup = page(client.get(back["href"]))
@@ -445,6 +516,7 @@ def test_confirm_without_a_draft_goes_back_to_the_input(client, auth):
 
 
 # --- another account's contracts ----------------------------------------------------------
+
 
 def contract_urls(app, customer_id):
     """(method, URL) of every route of the app that names a contract by id."""

@@ -35,7 +35,11 @@ def test_good_rows_are_imported_with_or_without_bom(app, bom):
     assert (result.imported, result.unchanged, result.errors) == (3, 0, [])
     first = customer("00000008001")
     assert (first.name_kana, first.name, first.meter_id, first.smart_meter) == (
-        "コダイラ イチロウ", "小平 一郎", "KM00008001", True)
+        "コダイラ イチロウ",
+        "小平 一郎",
+        "KM00008001",
+        True,
+    )
     assert first.display_number == "0-0000008001"
     # Kana is kept as full-width katakana, whatever the billing system wrote.
     assert customer("00000008002").name_kana == "コダイラ タロウ"
@@ -55,21 +59,31 @@ def test_import_upserts_by_customer_number(app):
 @pytest.mark.parametrize(
     ("row", "reason"),
     [
-        ("8002,コダイラ タロウ,小平 太郎,住所,KM1,1",
-         "customer_number は11桁の数字にしてください（8002）"),
+        (
+            "8002,コダイラ タロウ,小平 太郎,住所,KM1,1",
+            "customer_number は11桁の数字にしてください（8002）",
+        ),
         ("00000008009,,小平 太郎,住所,KM1,1", "name_kana が空です"),
-        ("00000008009,Kodaira,小平 太郎,住所,KM1,1",
-         "name_kana はカタカナにしてください（Kodaira）"),
+        (
+            "00000008009,Kodaira,小平 太郎,住所,KM1,1",
+            "name_kana はカタカナにしてください（Kodaira）",
+        ),
         ("00000008009,コダイラ,,住所,KM1,1", "name が空です"),
         ("00000008009,コダイラ,小平 太郎,,KM1,1", "address が空です"),
-        ("00000008009,コダイラ,小平 太郎,住所,KM1,yes",
-         "smart_meter は 1 か 0 にしてください（yes）"),
+        (
+            "00000008009,コダイラ,小平 太郎,住所,KM1,yes",
+            "smart_meter は 1 か 0 にしてください（yes）",
+        ),
         ("00000008009,コダイラ,小平 太郎,住所,,1", "smart_meter が 1 のときは meter_id が必要です"),
-        ("00000008009,コダイラ,小平 太郎,住所,KM00008001,1",
-         "meter_id KM00008001 は1行目でも使われています"),
+        (
+            "00000008009,コダイラ,小平 太郎,住所,KM00008001,1",
+            "meter_id KM00008001 は1行目でも使われています",
+        ),
         ("00000008009,コダイラ,小平 太郎", "列の数が正しくありません（3 columns, expected 6）"),
-        ("0-0000008001,コダイラ,小平 太郎,住所,KM9,1",
-         "お客様番号 00000008001 は1行目にもあります"),
+        (
+            "0-0000008001,コダイラ,小平 太郎,住所,KM9,1",
+            "お客様番号 00000008001 は1行目にもあります",
+        ),
     ],
 )
 def test_each_bad_row_is_reported_with_line_and_reason_and_good_rows_are_kept(app, row, reason):
@@ -133,4 +147,5 @@ def test_cli_wrong_header_says_so(app, runner, tmp_path):
     result = runner.invoke(args=["customers", "import", str(path)])
     assert result.exit_code == 1
     assert "the header must be customer_number,name_kana,name,address,meter_id,smart_meter" in (
-        result.output)
+        result.output
+    )

@@ -1,6 +1,5 @@
 """The shell every page shares: header, navigation, headers, cookies."""
 
-
 from tests.support.accounts import make_account
 from tests.support.pages import page
 

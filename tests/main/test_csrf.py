@@ -37,8 +37,11 @@ def test_signup_without_token_creates_nothing(client):
     from kodaira_app.extensions import db
     from kodaira_app.models import Account
 
-    data = {"email": "new@example.com", "password": "long enough", "password_confirm":
-            "long enough"}
+    data = {
+        "email": "new@example.com",
+        "password": "long enough",
+        "password_confirm": "long enough",
+    }
     assert client.post("/signup", data=data).status_code == 400
     assert db.session.scalar(select(Account.id)) is None
 

@@ -16,8 +16,10 @@ def load_town():
 
 
 def counts():
-    return [db.session.scalar(select(func.count(model.id)))
-            for model in (Customer, Account, ContractLink, Consent)]
+    return [
+        db.session.scalar(select(func.count(model.id)))
+        for model in (Customer, Account, ContractLink, Consent)
+    ]
 
 
 def test_town_has_customers_with_and_without_smart_meters(app):
@@ -33,8 +35,10 @@ def test_demo_account_holds_own_and_parents_contract(app):
     assert "demo login: demo@example.com / kodaira-demo" in lines
     account = db.session.scalar(select(Account).where(Account.email == "demo@example.com"))
     assert account.email_confirmed_at is not None
-    held = {link.customer.display_number: (link.relation, link.customer.smart_meter)
-            for link in db.session.scalars(select(ContractLink))}
+    held = {
+        link.customer.display_number: (link.relation, link.customer.smart_meter)
+        for link in db.session.scalars(select(ContractLink))
+    }
     assert held == {"0-0000008001": ("self", True), "0-0000008002": ("family", True)}
     [consent] = db.session.scalars(select(Consent))
     assert (consent.account_id, consent.relation) == (account.id, "family")
@@ -53,13 +57,18 @@ def test_demo_login_works_and_the_free_contract_can_be_added(app, client):
     lines = load_town()
     hint = next(line for line in lines if line.startswith("try 契約の追加"))
     assert hint == "try 契約の追加 with お客様番号 0-0000008003 and お客様氏名カナ オニシカ ハナコ"
-    response = client.post("/login", data={"email": "demo@example.com",
-                                           "password": "kodaira-demo"})
+    response = client.post("/login", data={"email": "demo@example.com", "password": "kodaira-demo"})
     assert response.headers["Location"] == "/"
     rows = page(client.get("/contracts")).select("table.contracts tbody tr")
     assert [text(row.td) for row in rows] == ["0-0000008001", "0-0000008002"]
-    client.post("/contracts/add", data={"customer_number": "0-0000008003",
-                                        "name_kana": "オニシカ ハナコ", "relation": "self"})
+    client.post(
+        "/contracts/add",
+        data={
+            "customer_number": "0-0000008003",
+            "name_kana": "オニシカ ハナコ",
+            "relation": "self",
+        },
+    )
     assert client.post("/contracts/add/confirm").headers["Location"] == "/contracts/add/done"
     assert "(already added to an account)" in load_town()[-1]
 

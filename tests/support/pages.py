@@ -29,8 +29,7 @@ def field_error(soup: BeautifulSoup, field_id: str) -> str:
 def field_errors(soup: BeautifulSoup) -> dict[str, str]:
     """{field id: error text} for every field with an error on the page."""
     return {
-        node["id"].removesuffix("-error"): text(node)
-        for node in soup.select(".field-errors[id]")
+        node["id"].removesuffix("-error"): text(node) for node in soup.select(".field-errors[id]")
     }
 
 

@@ -42,10 +42,18 @@ def notice(client, customer):
 
 
 def test_latest_bill_unpaid_with_its_due_date(client, contract):
-    make_bill(contract, date(2025, 11, 1), date(2025, 12, 31), usage_m3=18,
-              paid_on=date(2026, 1, 20))
-    make_bill(contract, date(2026, 1, 1), date(2026, 2, 28), usage_m3=24, water=4356,
-              sewer=3476, due=date(2026, 3, 31))
+    make_bill(
+        contract, date(2025, 11, 1), date(2025, 12, 31), usage_m3=18, paid_on=date(2026, 1, 20)
+    )
+    make_bill(
+        contract,
+        date(2026, 1, 1),
+        date(2026, 2, 28),
+        usage_m3=24,
+        water=4356,
+        sewer=3476,
+        due=date(2026, 3, 31),
+    )
     shown = figures(client, contract)
     assert shown["最新のご請求"] == "2026/01/01〜2026/02/28 24 m³・￥7,832 納期限 2026/03/31"
 
@@ -85,8 +93,14 @@ def test_without_bills(client, contract):
 
 
 def test_amounts_in_english(client, contract):
-    make_bill(contract, date(2026, 1, 1), date(2026, 2, 28), water=10000, sewer=2345,
-              due=date(2026, 3, 31))
+    make_bill(
+        contract,
+        date(2026, 1, 1),
+        date(2026, 2, 28),
+        water=10000,
+        sewer=2345,
+        due=date(2026, 3, 31),
+    )
     client.set_cookie("lang", "en")
     soup = BeautifulSoup(client.get("/").data, "html.parser")
     text = soup.find("dl", class_="top-figures").get_text(" ", strip=True)

@@ -51,8 +51,13 @@ def starts() -> list[date]:
 def contract(app, auth, clock):
     customer = signed_in_contract(auth, clock, NOW)
     for start in starts():
-        make_bill(customer, start, period_end(start), usage_m3=usage_of(start),
-                  paid_on=period_end(start) + timedelta(days=20))
+        make_bill(
+            customer,
+            start,
+            period_end(start),
+            usage_m3=usage_of(start),
+            paid_on=period_end(start) + timedelta(days=20),
+        )
     return customer
 
 
@@ -170,12 +175,25 @@ def watched(contract):
     registration = WatchRegistration(customer_id=contract.id, account_id=contract.link.account_id)
     db.session.add(registration)
     db.session.flush()
-    db.session.add_all([
-        WatchWindow(registration_id=registration.id, position=1, start_hour=22,
-                    entered_hour=22, width_hours=6),
-        WatchWindow(registration_id=registration.id, position=2, start_hour=10,
-                    entered_hour=10, width_hours=6, removed_at=utc(2026, 3, 1)),
-    ])
+    db.session.add_all(
+        [
+            WatchWindow(
+                registration_id=registration.id,
+                position=1,
+                start_hour=22,
+                entered_hour=22,
+                width_hours=6,
+            ),
+            WatchWindow(
+                registration_id=registration.id,
+                position=2,
+                start_hour=10,
+                entered_hour=10,
+                width_hours=6,
+                removed_at=utc(2026, 3, 1),
+            ),
+        ]
+    )
     db.session.commit()
     return contract
 
@@ -224,8 +242,11 @@ def test_hourly_defaults_to_today(client, contract):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("2026-13-01", "日付を正しく入力してください。"), ("abc", "日付を正しく入力してください。"),
-     ("2026-03-11", "未来の日付は指定できません。")],
+    [
+        ("2026-13-01", "日付を正しく入力してください。"),
+        ("abc", "日付を正しく入力してください。"),
+        ("2026-03-11", "未来の日付は指定できません。"),
+    ],
 )
 def test_a_bad_date_is_refused_beside_the_field(client, contract, value, message):
     soup = get_page(client, f"/usage/{contract.id}?date={value}")
@@ -265,9 +286,10 @@ def test_several_contracts_can_be_switched(client, contract):
     soup = get_page(client, f"/usage/{second.id}")
     links = soup.find("ul", class_="contract-switch").find_all("a")
     assert [a.get_text(" ", strip=True).split()[0] for a in links] == [
-        contract.display_number, second.display_number]
+        contract.display_number,
+        second.display_number,
+    ]
     assert links[1]["aria-current"] == "page"
-
 
 
 def test_nice_max_and_bar_heights():
