@@ -45,7 +45,7 @@ def test_quoted_fields_and_spaces_are_read_like_any_other(meters):
 def test_blank_lines_are_skipped_and_lines_still_counted(meters):
     result = run("\n", ",,\n", '"",""\n', "M1,2026-11-25T06:00:00+09:00,1\n", "M9,x,1\n")
     assert result.imported == 1
-    assert result.errors == [(6, "unknown meter_id: M9")]
+    assert result.errors == [(6, "meter_id M9 は登録されていません")]
 
 
 def test_a_quoted_line_break_keeps_the_next_lines_numbers(meters):
@@ -55,8 +55,8 @@ def test_a_quoted_line_break_keeps_the_next_lines_numbers(meters):
         "M2,2026-11-25T07:00:00+09:00,3\n",
     )
     assert [line for line, _ in result.errors] == [2, 4]
-    assert result.errors[0][1].startswith("unknown meter_id: M1")
-    assert result.errors[1][1] == "liters is not a number: abc"
+    assert result.errors[0][1].startswith("meter_id M1")
+    assert result.errors[1][1] == "liters が数値ではありません：abc"
     assert stored() == {("M2", SEVEN_TOKYO): 30}
 
 
@@ -64,4 +64,4 @@ def test_a_wrong_number_of_columns_after_many_good_lines(meters):
     good = [f"M1,2026-11-{d:02d}T06:00:00+09:00,1\n" for d in range(1, 21)]
     result = run(*good, "M2,2026-11-25T06:00:00+09:00,1,9\n")
     assert result.imported == 20
-    assert result.errors == [(22, "4 columns, expected 3")]
+    assert result.errors == [(22, "列の数が4です（3列にしてください）")]
