@@ -108,7 +108,7 @@ def test_long_non_ascii_subject_keeps_its_spaces(app, smtp, run_jobs):
         ("en", "Obira Town Water App"),
         ("zh_Hans", "小平町自来水应用"),
         ("ko", "오비라초 수도 앱"),
-        ("vi", "Ứng dụng Nước Thị trấn Obira"),
+        ("vi", "Ứng dụng Cấp nước Thị trấn Obira"),
     ],
 )
 def test_sender_is_named_in_the_readers_language(app, smtp, run_jobs, locale, name):
