@@ -188,7 +188,7 @@ def test_sample_mails_are_rendered_from_the_report_templates(client):
     used = section(soup, "水道の使用がある場合")
     assert used.dd.get_text() == "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
     body = used.find("pre").get_text()
-    assert "使用水量: 12.5L" in body
+    assert "使用水量: 12.5 L" in body
     assert "0-******8002" in body
     assert "生命を保証するものではない" in body
 

@@ -41,7 +41,7 @@ def test_start_0600_mails_at_1230_about_0600_to_1200(app, smtp, run_jobs):
     assert "息子 様" in body
     assert "お客様番号: 0-******" in body and reg.customer_id  # masked, not the full number
     assert "見守り時間: 11月25日 06:00〜12:00（日本時間 Asia/Tokyo）" in body
-    assert "使用水量: 12.5L" in body
+    assert "使用水量: 12.5 L" in body
     assert "※ 水道スマートメーターの電波状況によってはご利用できない場合もあります。" in body
 
 
@@ -75,7 +75,7 @@ def test_mail_carries_stop_link_headers_and_html(app, smtp, run_jobs):
     assert links["このメールの配信を停止する"] == stop
     terms = [dt.get_text(strip=True) for dt in soup.find_all("dt")]
     values = [dd.get_text(" ", strip=True) for dd in soup.find_all("dd")]
-    assert dict(zip(terms, values, strict=True))["使用水量"].startswith("6.0L")
+    assert dict(zip(terms, values, strict=True))["使用水量"].startswith("6.0 L")
     assert len(soup.select("ul.notes li")) == 4
     raw = smtp.raw[0]
     assert b"=?utf-8?" in raw.lower()
@@ -112,7 +112,7 @@ def test_zero_use_is_reported_as_none(app, smtp, run_jobs):
     message = only_mail(smtp)
     assert message["Subject"] == "【見守り】11月25日 06:00〜12:00 水道の使用はありませんでした"
     body = text_body(message)
-    assert "使用水量: 0.0L" in body
+    assert "使用水量: 0.0 L" in body
     assert "この時間帯に水道の使用はありませんでした。" in body
 
 
@@ -124,7 +124,7 @@ def test_no_data_is_never_reported_as_zero(app, smtp, run_jobs):
     assert message["Subject"] == "【見守り】11月25日 06:00〜12:00 データを受信できませんでした"
     body = text_body(message)
     assert "使用水量: データを受信できませんでした" in body
-    assert "0.0L" not in body and "使用はありませんでした" not in body
+    assert "0.0 L" not in body and "使用はありませんでした" not in body
 
 
 def test_partial_data_names_missing_hours_then_follow_up_has_real_figure(app, smtp, run_jobs):
@@ -138,8 +138,8 @@ def test_partial_data_names_missing_hours_then_follow_up_has_real_figure(app, sm
         message["Subject"] == "【見守り】11月25日 06:00〜12:00 一部のデータを受信できませんでした"
     )
     body = text_body(message)
-    assert "受信できなかった時間: 07:00〜08:00, 08:00〜09:00" in body
-    assert "受信できた時間の使用量: 3.5L" in body
+    assert "受信できなかった時間: 07:00〜08:00、08:00〜09:00" in body
+    assert "受信できた時間の使用量: 3.5 L" in body
     # An hour later only one of the two hours has come: no follow-up yet.
     add_readings(meter, jst(2026, 11, 25, 7), [4.0])
     run_tick(jst(2026, 11, 25, 13, 30))

@@ -37,7 +37,7 @@ def test_usual_use_is_median_of_the_previous_14_days_only(app, smtp, run_jobs):
         last = [m for m in smtp.to(address) if "11月25日" in m["Subject"]]
         assert len(last) == 1
         body = text_body(last[0])
-        assert "使用水量: 0.5L" in body
+        assert "使用水量: 0.5 L" in body
         assert "ふだんの使用量: 7.6L（過去14日間の同じ時間帯の中央値）" in body
 
 

@@ -65,7 +65,7 @@ def test_preview_shows_windows_recipients_and_mails_and_writes_nothing(
     assert previews[0].select_one(".preview-subject").get_text(strip=True) == (
         f"件名: {SUBJECT_USED}"
     )
-    assert "使用水量: 12.5L" in previews[0].select_one("pre.mail-text").get_text()
+    assert "使用水量: 12.5 L" in previews[0].select_one("pre.mail-text").get_text()
     number = db.session.get(Customer, watched.customer_id).display_number
     assert previews[0].h3.get_text(strip=True).startswith(number)
     assert soup.select_one("form[action='/staff/tick/run']") is not None
