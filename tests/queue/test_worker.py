@@ -63,24 +63,24 @@ def test_periodic_jobs_are_declared_once_with_ids_and_resolve():
         assert job.interval >= 60 and job.timeout > 0
 
 
-def test_periodic_jobs_enqueued_once_per_minute(app, monkeypatch):
+def test_periodic_jobs_enqueued_once_per_minute(app, clock):
     moment = datetime(2026, 11, 25, 3, 30, 5, tzinfo=UTC)
-    monkeypatch.setattr("kodaira_app.queue.periodic.utcnow", lambda: moment)
+    clock.freeze(moment)
     assert run_periodic() == len(PERIODIC_JOBS)
     assert run_periodic() == 0  # a second worker process in the same minute
     assert queued_jobs(app) == len(PERIODIC_JOBS)
 
 
-def test_each_periodic_job_runs_once_per_its_own_interval(app, monkeypatch):
+def test_each_periodic_job_runs_once_per_its_own_interval(app, clock):
     moment = datetime(2026, 11, 25, 3, 30, 5, tzinfo=UTC)
-    monkeypatch.setattr("kodaira_app.queue.periodic.utcnow", lambda: moment)
+    clock.freeze(moment)
     run_periodic()
     minutely = [job for job in PERIODIC_JOBS if job.interval == 60]
-    for later in (timedelta(minutes=1), timedelta(minutes=2)):
-        moment += later
-        # The next minutes: the minute jobs again, not the hourly purge.
+    for _ in range(2):
+        clock.advance(timedelta(minutes=1))
+        # The next minutes: the minute jobs again, not the hourly jobs.
         assert run_periodic() == len(minutely)
-    moment = datetime(2026, 11, 25, 4, 0, 1, tzinfo=UTC)
+    clock.freeze(datetime(2026, 11, 25, 4, 0, 1, tzinfo=UTC))
     assert run_periodic() == len(PERIODIC_JOBS)
 
 

@@ -356,7 +356,7 @@ def test_two_windows_a_day_make_two_mails_per_recipient(app, smtp, run_jobs):
     ]
 
 
-def test_tick_alone_enqueues_nothing_its_job_enqueues_the_sends(app, smtp, run_jobs, monkeypatch):
+def test_tick_alone_enqueues_nothing_its_job_enqueues_the_sends(app, smtp, run_jobs, clock):
     from kodaira_app.queue import QUEUES, get_queue
     from kodaira_app.reports import jobs, tick
 
@@ -373,7 +373,7 @@ def test_tick_alone_enqueues_nothing_its_job_enqueues_the_sends(app, smtp, run_j
     assert db.session.get(Delivery, written).status == "pending"  # left for the sweeper
 
     # The periodic job runs the tick and enqueues the sends of what it wrote.
-    monkeypatch.setattr("kodaira_app.reports.jobs.utcnow", lambda: jst(2026, 11, 26, 12, 30))
+    clock.freeze(jst(2026, 11, 26, 12, 30))
     assert jobs.tick()["deliveries"] == 1
     assert queued() == 1
     run_jobs()

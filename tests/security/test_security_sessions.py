@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import LoginSession
-from kodaira_app.timeutil import utcnow
+from kodaira_app.timeutil import clock, utcnow
 from tests.support.accounts import DEFAULT_PASSWORD, make_account
 from tests.support.pages import flashes, page, text
 from tests.support.staff import STAFF_PASSWORD, current_code, make_staff
@@ -42,8 +42,9 @@ def goes_to_login(response) -> bool:
     return response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def at(monkeypatch, moment):
-    monkeypatch.setattr("kodaira_app.auth.sessions.utcnow", lambda: moment)
+def at(moment):
+    """The app's clock moved to `moment` (the clock fixture sets it back after the test)."""
+    clock.freeze(moment)
 
 
 def rows():
@@ -95,9 +96,10 @@ def test_remember_me_ends_after_30_days(app, client, monkeypatch):
     cookie = client.get_cookie("remember_token")
     assert cookie.expires is not None
     assert cookie.expires - utcnow() <= timedelta(days=30, minutes=1)
-    at(monkeypatch, utcnow() + timedelta(days=29, hours=23))
+    start = utcnow()
+    at(start + timedelta(days=29, hours=23))
     assert copy_cookie(app, client, "remember_token").get("/contracts").status_code == 200
-    at(monkeypatch, utcnow() + timedelta(days=30, minutes=1))
+    at(start + timedelta(days=30, minutes=1))
     assert goes_to_login(copy_cookie(app, client, "remember_token").get("/contracts"))
     assert rows()[0].revoked_at is not None
 
@@ -106,11 +108,12 @@ def test_session_without_remember_me_ends_when_unused_for_the_idle_limit(app, cl
     make_account()
     resident_login(client)
     hours = app.config["SESSION_IDLE_HOURS"]
-    at(monkeypatch, utcnow() + timedelta(hours=hours - 1))
+    start = utcnow()
+    at(start + timedelta(hours=hours - 1))
     assert client.get("/contracts").status_code == 200  # used: the limit starts again
-    at(monkeypatch, utcnow() + timedelta(hours=2 * hours - 2))
+    at(start + timedelta(hours=2 * hours - 2))
     assert client.get("/contracts").status_code == 200
-    at(monkeypatch, utcnow() + timedelta(hours=3 * hours))
+    at(start + timedelta(hours=3 * hours))
     assert goes_to_login(client.get("/contracts"))
 
 
@@ -121,11 +124,11 @@ def test_session_last_seen_is_written_at_most_once_a_minute(app, client, monkeyp
     created = row.last_seen_at
     start = utcnow()
     for seconds in (5, 30, 59):
-        at(monkeypatch, start + timedelta(seconds=seconds))
+        at(start + timedelta(seconds=seconds))
         assert client.get("/contracts").status_code == 200
     assert rows()[0].last_seen_at == created
     later = start + timedelta(seconds=61)
-    at(monkeypatch, later)
+    at(later)
     client.get("/contracts")
     assert rows()[0].last_seen_at == later
 
@@ -240,9 +243,9 @@ def test_staff_session_ends_8_hours_after_login_however_busy(app, client, monkey
     start = utcnow()
     assert app.config["STAFF_SESSION_MAX_HOURS"] == 8
     for hours in (2, 4, 6, 7.9):
-        at(monkeypatch, start + timedelta(hours=hours))
+        at(start + timedelta(hours=hours))
         assert client.get("/staff/").status_code == 200
-    at(monkeypatch, start + timedelta(hours=8, minutes=1))
+    at(start + timedelta(hours=8, minutes=1))
     response = client.get("/staff/")
     assert response.status_code == 302 and response.headers["Location"] == "/staff/login"
 
@@ -250,7 +253,7 @@ def test_staff_session_ends_8_hours_after_login_however_busy(app, client, monkey
 def test_staff_session_idle_limit_is_kept_by_the_server_too(app, client, monkeypatch):
     staff_login(client, make_staff())
     stolen = copy_cookie(app, client, "session")
-    at(monkeypatch, utcnow() + timedelta(minutes=app.config["STAFF_IDLE_MINUTES"] + 2))
+    at(utcnow() + timedelta(minutes=app.config["STAFF_IDLE_MINUTES"] + 2))
     # The copied cookie still says "seen just now", but the row says otherwise.
     assert stolen.get("/staff/").headers["Location"] == "/staff/login"
 
