@@ -156,9 +156,9 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
     page.get_by_role("link", name=mails[-1]["Subject"]).click()
     walk.seen("staff-mail")
     expect(page.locator(".mail-to")).to_have_text(SON_MASKED)
-    expect(page.locator("pre.mail-text")).to_contain_text("12.5L")
+    expect(page.locator("pre.mail-text")).to_contain_text("12.5 L")
     frame = page.frame_locator("iframe.mail-html")
-    expect(frame.get_by_text("12.5L").first).to_be_visible()
+    expect(frame.get_by_text("12.5 L").first).to_be_visible()
 
     # and every step is in the audit log
     nav(walk, "監査ログ")

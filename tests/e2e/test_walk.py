@@ -330,7 +330,7 @@ def test_report_mails_water_used_and_not_used(live_server, arrange, story, tmp_p
     used = live_server.wait_for_mail(SON, match=report_about("06:00〜12:00", DAY))[-1]
     assert "水道の使用がありました（12.5L）" in used["Subject"]
     body = text_body(used)
-    assert "12.5L" in body
+    assert "12.5 L" in body
     assert "0-******8002" in body
     assert re.search(re.escape(live_server.url) + r"/stop/\S+", body)
     assert used["List-Unsubscribe"]
