@@ -8,7 +8,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 # Without APP_ENV the app is production and refuses the embedded defaults: the targets that
 # serve the demo on this machine say development (`make test` says "testing" itself).
-run demo migrate worker: export APP_ENV ?= development
+run demo migrate worker migration: export APP_ENV ?= development
 
 .PHONY: run test install catalogs migrate demo worker lint migration clean test-sqlite test-postgres e2e bench guide browser
 
@@ -55,14 +55,13 @@ lint: install
 	$(BIN)/bandit -q -c pyproject.toml -r kodaira_app
 	$(BIN)/lint-imports
 
-# Regenerates the initial migration from the models (before the first deployment only).
+# A new migration from the models against the current head: `make migration MESSAGE="what"`.
+# Scratch SQLite database, so nothing of instance/ is touched; review and test the file.
 migration: install
-	@exec 9>/tmp/kodaira-migration.lock && flock 9 && $(MAKE) --no-print-directory migration-unlocked
-
-migration-unlocked:
-	rm -f migrations/versions/*.py instance/migration-scratch.sqlite3
-	mkdir -p instance
-	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite3 $(BIN)/flask db migrate -m "initial schema" --rev-id 0001
+	@test -n "$(MESSAGE)" || { echo 'say what changes: make migration MESSAGE="..."'; exit 2; }
+	rm -f instance/migration-scratch.sqlite3 && mkdir -p instance
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite3 $(BIN)/flask db upgrade
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite3 $(BIN)/flask db migrate -m "$(MESSAGE)"
 	rm -f instance/migration-scratch.sqlite3
 
 clean:
