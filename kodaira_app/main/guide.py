@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.timeutil import town_tz
+from kodaira_app.watch.windows import display_hour, report_time, window_span
 
 # The walk's screenshots, one folder per language (`make guide`); Japanese is the fallback.
 SHOTS_FOLDER = "guide"
 FALLBACK_LOCALE = "ja"
-# The guide's examples: 1. 朝6時, 2. 24時 (midnight).
+# The guide's examples: 1. 朝6時, 2. 24時 (midnight, written 00:00 like everywhere).
 EXAMPLE_STARTS = (6, 24)
 # The timeline's drawing: a 24-hour axis across the picture.
 AXIS_LEFT, AXIS_RIGHT = 40, 680
@@ -36,6 +37,8 @@ class Lane:
     end: float
     mail_at: float
     y: int
+    width_hours: int
+    delay_minutes: int
 
     @property
     def x(self) -> float:
@@ -49,17 +52,18 @@ class Lane:
     def mail_x(self) -> float:
         return hour_x(self.mail_at)
 
+    # The labels in the one notation of every screen and mail (watch/windows.py).
     @property
     def start_label(self) -> str:
-        return f"{self.entered:02d}:00"
+        return display_hour(self.entered)
 
     @property
-    def end_label(self) -> str:
-        return clock(self.end)
+    def window_label(self) -> str:
+        return window_span(self.entered, self.width_hours)
 
     @property
     def mail_label(self) -> str:
-        return clock(self.mail_at)
+        return report_time(self.entered, self.width_hours, self.delay_minutes)
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,6 @@ def hour_x(hour: float) -> float:
     return AXIS_LEFT + (AXIS_RIGHT - AXIS_LEFT) * hour / 24
 
 
-def clock(hour: float) -> str:
-    minutes = round(hour * 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def timeline(width_hours: int, delay_minutes: int) -> dict:
     """Where the picture draws each example window, its mail, and the hour ticks."""
     lanes = []
@@ -97,7 +96,7 @@ def timeline(width_hours: int, delay_minutes: int) -> dict:
         end = min(start + width_hours, 24)
         mail_at = min(end + delay_minutes / 60, 24)
         y = LANE_TOP + (number - 1) * LANE_HEIGHT
-        lanes.append(Lane(number, entered, start, end, mail_at, y))
+        lanes.append(Lane(number, entered, start, end, mail_at, y, width_hours, delay_minutes))
     ticks = [(hour, hour_x(hour)) for hour in range(0, 25, 3)]
     return {
         "lanes": lanes,

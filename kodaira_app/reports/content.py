@@ -18,7 +18,7 @@ from flask_babel import force_locale, gettext
 from kodaira_app.links import absolute_url
 from kodaira_app.mailer.render import MailRenderer
 from kodaira_app.reports.usual import HISTORY_DAYS
-from kodaira_app.timeutil import town_tz
+from kodaira_app.timeutil import moment_span, town_tz
 
 
 @dataclass
@@ -55,13 +55,10 @@ def _hour(moment: datetime, tz) -> str:
 
 @lru_cache(maxsize=1024)  # a batch mostly shares one window
 def window_label(start: datetime, end: datetime, locale: str, tz) -> str:
-    """「11月25日 06:00〜12:00」; a window ending at midnight ends at 24:00."""
-    local_start = start.astimezone(tz)
-    day = format_skeleton("MMMd", local_start, locale=locale)
-    end_label = _hour(end, tz)
-    if end_label == "00:00":
-        end_label = "24:00"
-    return f"{day} {_span(_hour(start, tz), end_label, locale)}"
+    """「11月25日 06:00〜12:00」; a window ending at midnight: 「11月25日 18:00〜翌0:00」."""
+    day = format_skeleton("MMMd", start.astimezone(tz), locale=locale)
+    with force_locale(locale):
+        return f"{day} {moment_span(start, end, tz)}"
 
 
 @lru_cache(maxsize=256)

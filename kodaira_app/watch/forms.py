@@ -5,17 +5,21 @@ from __future__ import annotations
 import re
 
 from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 
+from kodaira_app.form_errors import ErrorLink, error_links
 from kodaira_app.i18n import LANGUAGES
 from kodaira_app.validators import PlainName
 from kodaira_app.watch import notices
 from kodaira_app.watch.pauses import PauseError, check_pause
 from kodaira_app.watch.windows import (
+    HOURS_PER_DAY,
     MAX_RECIPIENTS,
     MAX_WINDOWS,
     NAME_MAX,
@@ -27,6 +31,7 @@ from kodaira_app.watch.windows import (
     display_hour,
     email_key,
     start_hour,
+    window_span,
 )
 
 # The screen's words for each rule of watch/windows.py and watch/pauses.py.
@@ -60,11 +65,46 @@ MESSAGES = {
 
 _EXTRA_HOUR = re.compile(r"^hour_(\d+)$")
 _EXTRA_RECIPIENT = re.compile(r"^recipients-(\d+)-")
+_ROW_FIELD = re.compile(r"^recipients-(\d+)-(name|email|locale)$")
+
+
+def overlap_detail(first: int, second: int, width: int) -> str:
+    """Which windows overlap, and the rule: 「1. 06:00〜12:00 と 2. 08:00〜14:00 が…」."""
+    return _(
+        "%(first)s と %(second)s が重なっています。見守りは開始時刻から%(hours)s時間のため、"
+        "2つの開始時刻は%(hours)s時間以上あけてください。",
+        first=_("%(n)s. %(window)s", n=1, window=window_span(first, width)),
+        second=_("%(n)s. %(window)s", n=2, window=window_span(second, width)),
+        hours=width,
+    )
+
+
+def compact_rows(formdata) -> MultiDict:
+    """The posted form with its 通知先 rows that hold a name or an address, numbered again
+    from 0: an emptied card goes away and 通知先を追加 always adds the next number."""
+    rows: dict[int, dict[str, str]] = {}
+    compacted = MultiDict()
+    for key, value in formdata.items(multi=True):
+        match = _ROW_FIELD.match(key)
+        if match:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+        else:
+            compacted.add(key, value)
+    kept = [
+        row
+        for _index, row in sorted(rows.items())
+        if (row.get("name") or "").strip() or (row.get("email") or "").strip()
+    ]
+    for number, row in enumerate(kept):
+        for name, value in row.items():
+            compacted.add(f"recipients-{number}-{name}", value)
+    return compacted
 
 
 def hour_choices(empty_label) -> list[SelectChoice]:
+    """00:00 … 23:00, midnight once (24, still accepted when sent, is shown as 00:00)."""
     return [SelectChoice("", empty_label)] + [
-        SelectChoice(str(h), display_hour(h)) for h in range(25)
+        SelectChoice(str(h), display_hour(h)) for h in range(HOURS_PER_DAY)
     ]
 
 
@@ -112,14 +152,27 @@ class WatchInputForm(FlaskForm):
 
     hour_1 = SelectField("1.", validate_choice=False)
     hour_2 = SelectField("2.", validate_choice=False)
-    recipients = FieldList(
-        FormField(RecipientForm), min_entries=MAX_RECIPIENTS, max_entries=MAX_RECIPIENTS
-    )
+    # One card to begin with; 通知先を追加 (a submit button: no JavaScript) adds the next.
+    recipients = FieldList(FormField(RecipientForm), min_entries=1, max_entries=MAX_RECIPIENTS)
+    add_recipient = SubmitField(_l("通知先を追加"))
     submit = SubmitField(_l("確認"))
 
-    def __init__(self, *args, width: int, registration=None, stopped=frozenset(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        width: int,
+        registration=None,
+        stopped=frozenset(),
+        default_locale: str = "ja",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.width = width
+        self.default_locale = default_locale
+        self.new_card: str | None = None  # the id of the name field of a card just added
+        for entry in self.recipients:
+            if not entry.form.locale.data:
+                entry.form.locale.data = default_locale
         # For the notice limits: who is on the registration now, who said stop.
         self.registration = registration
         self.stopped = set(stopped)
@@ -128,6 +181,45 @@ class WatchInputForm(FlaskForm):
         self.recipients_errors: list[str] = []
         self.hours: list[int] = []
         self.recipient_rows: list[Recipient] = []
+
+    @classmethod
+    def posted(cls, **kwargs) -> WatchInputForm:
+        """The form as sent, its emptied 通知先 cards left out."""
+        return cls(formdata=compact_rows(request.form), **kwargs)
+
+    def add_card(self) -> None:
+        """通知先を追加: one more empty card, up to five, the typed ones kept as they are."""
+        if len(self.recipients) >= MAX_RECIPIENTS:
+            return
+        entry = self.recipients.append_entry({"locale": self.default_locale})
+        self.new_card = entry.form.name.id
+
+    def can_add_card(self) -> bool:
+        return len(self.recipients) < MAX_RECIPIENTS
+
+    def chosen_hour(self, field) -> int | None:
+        """The start hour a select holds (for the line beside it), None when none or bad."""
+        if field.errors or (field.data or "") not in {str(h) for h in range(HOURS_PER_DAY)}:
+            return None
+        return int(field.data)
+
+    def error_summary(self) -> list[ErrorLink]:
+        """The refused 確認's errors for the top of the screen, each naming its field."""
+        labels = {
+            self.hour_1.id: _("見守り開始時刻 %(n)s", n=1),
+            self.hour_2.id: _("見守り開始時刻 %(n)s", n=2),
+        }
+        for number, entry in enumerate(self.recipients, start=1):
+            card = _("通知先%(n)s", n=number)
+            for sub in (entry.form.name, entry.form.email, entry.form.locale):
+                labels[sub.id] = _("%(recipient)sの%(field)s", recipient=card, field=sub.label.text)
+        links = error_links(self, labels)
+        if self.recipients_errors:
+            hours = sum(1 for link in links if link.target in (self.hour_1.id, self.hour_2.id))
+            first = self.recipients[0].form.name.id
+            row = ErrorLink(tuple(str(m) for m in self.recipients_errors), first, _("通知先"))
+            links.insert(hours, row)
+        return links
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
@@ -160,7 +252,7 @@ class WatchInputForm(FlaskForm):
                 continue
             try:
                 hour = int(raw)
-                start_hour(hour)
+                field.data = str(start_hour(hour))  # 24 shown again as the list's 00:00
             except (ValueError, RuleError):
                 field.errors.append(MESSAGES["hour_invalid"])
                 hour = None
@@ -172,6 +264,8 @@ class WatchInputForm(FlaskForm):
         except RuleError as exc:
             field = self.hour_2 if exc.index == 1 else self.hour_1
             field.errors.append(MESSAGES[exc.code])
+            if exc.code == "windows_overlap":
+                field.errors.append(overlap_detail(entered[0], entered[1], self.width))
 
     def _check_recipients(self) -> None:
         seen: set[str] = set()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, WatchRecipient, WatchRegistration, WindowEvaluation
+from kodaira_app.timeutil import clock_label, minutes_since, moment_span
 from kodaira_app.watch.pauses import is_paused
 
 HISTORY_DAYS = 60
@@ -210,11 +211,9 @@ def litres(deciliters: int | None) -> str:
     return gettext("%(value)s L", value=format_decimal(deciliters / 10, format="#,##0.0"))
 
 
-def _clock(moment: datetime, tz: ZoneInfo, end: bool = False) -> str:
-    local = moment.astimezone(tz)
-    if end and (local.hour, local.minute) == (0, 0):
-        return "24:00"  # a window ending at midnight, as the mails write it
-    return f"{local.hour:02d}:{local.minute:02d}"
+def _clock(moment: datetime, tz: ZoneInfo, since: datetime | None = None) -> str:
+    """The time of `moment`; after the town date of `since` (a window's start) it is 翌."""
+    return clock_label(minutes_since(moment, since or moment, tz))
 
 
 def day_label(moment: datetime | date, tz: ZoneInfo | None = None) -> str:
@@ -223,14 +222,13 @@ def day_label(moment: datetime | date, tz: ZoneInfo | None = None) -> str:
 
 
 def window_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """「12月2日 06:00〜12:00」 in the reader's language."""
-    span = gettext("%(start)s〜%(end)s", start=_clock(start, tz), end=_clock(end, tz, end=True))
-    return f"{day_label(start, tz)} {span}"
+    """「12月2日 06:00〜12:00」, 「12月2日 18:00〜翌0:00」 in the reader's language."""
+    return f"{day_label(start, tz)} {moment_span(start, end, tz)}"
 
 
 def hours_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     """The window without its day: 「06:00〜12:00」, the name of one chart."""
-    return gettext("%(start)s〜%(end)s", start=_clock(start, tz), end=_clock(end, tz, end=True))
+    return moment_span(start, end, tz)
 
 
 def status_text(row: HistoryRow) -> str:
@@ -276,7 +274,8 @@ def glance_line(customer_id: int, tz: ZoneInfo) -> str | None:
         if d.kind == "report" and d.sent_at is not None
     ]
     if sent:
-        line = gettext("%(line)s — %(time)s 送信", line=line, time=_clock(min(sent), tz))
+        sent_at = _clock(min(sent), tz, since=row.start)
+        line = gettext("%(line)s — %(time)s 送信", line=line, time=sent_at)
     return line
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 
 from kodaira_app.auth.throttle import Limit, blocked_until
 from kodaira_app.extensions import db
@@ -26,7 +27,14 @@ from kodaira_app.models import (
     WatchRegistration,
 )
 from kodaira_app.timeutil import utcnow
-from kodaira_app.watch.windows import display_hour, email_key, end_time, report_time
+from kodaira_app.watch.windows import (
+    display_hour,
+    email_key,
+    end_time,
+    report_time,
+    window_span,
+    window_summary,
+)
 
 NOTICE_WINDOW = timedelta(hours=24)
 ADDED_PER_REGISTRATION = Limit("watch-added-registration", 1, NOTICE_WINDOW)
@@ -50,17 +58,25 @@ def adder_label(account: Account, customer: Customer) -> str:
 
 
 def window_lines(registration: WatchRegistration) -> list[dict[str, str]]:
-    width = current_app.config["WATCH_WINDOW_HOURS"]
+    """Each live window in the one notation (watch/windows.py): its start, end, report time,
+    the range 「18:00〜翌0:00」 and the line 「… を見守り、翌0:30 ごろメール」."""
+    default_width = current_app.config["WATCH_WINDOW_HOURS"]
     delay = current_app.config["REPORT_DELAY_MINUTES"]
-    return [
-        {
-            "start": display_hour(w.entered_hour),
-            "end": end_time(w.entered_hour, w.width_hours or width),
-            "report": report_time(w.entered_hour, w.width_hours or width, delay),
-        }
-        for w in registration.windows
-        if w.removed_at is None
-    ]
+    lines = []
+    for w in registration.windows:
+        if w.removed_at is not None:
+            continue
+        width = w.width_hours or default_width
+        lines.append(
+            {
+                "start": display_hour(w.entered_hour),
+                "end": end_time(w.entered_hour, width),
+                "report": report_time(w.entered_hour, width, delay),
+                "window": window_span(w.entered_hour, width),
+                "summary": window_summary(w.entered_hour, width, delay),
+            }
+        )
+    return lines
 
 
 def live_recipients(registration: WatchRegistration) -> list[WatchRecipient]:
@@ -127,12 +143,14 @@ def recipient_added(
     refusal = notice_refusal(registration.id, recipient.email)
     if refusal is not None:
         return refusal
+    with force_locale(recipient.locale or "ja"):  # the times as the recipient's mail writes them
+        windows = window_lines(registration)
     notify(
         recipient,
         customer,
         "watch_added",
         adder=adder_label(account, customer),
-        windows=window_lines(registration),
+        windows=windows,
     )
     now = utcnow()
     by_registration, by_address = _keys(registration.id, recipient.email)

@@ -101,11 +101,13 @@ def save_registration(
 def _replace_windows(
     registration: WatchRegistration, hours: Sequence[int], width: int, now
 ) -> bool:
-    wanted = {(position, hour) for position, hour in enumerate(hours, start=1)}
+    # Compared on the clock: 24 typed once and 00:00 chosen later are the same window.
+    entered = {(position, start_hour(hour)): hour for position, hour in enumerate(hours, start=1)}
+    wanted = set(entered)
     changed = False
     kept = set()
     for window in registration.windows:
-        key = (window.position, window.entered_hour)
+        key = (window.position, window.start_hour)
         if window.removed_at is not None:
             continue
         if key in wanted and window.width_hours == width and key not in kept:
@@ -113,12 +115,12 @@ def _replace_windows(
         else:
             window.removed_at = now
             changed = True
-    for position, hour in sorted(wanted - kept):
+    for position, clock_hour in sorted(wanted - kept):
         registration.windows.append(
             WatchWindow(
                 position=position,
-                start_hour=start_hour(hour),
-                entered_hour=hour,
+                start_hour=clock_hour,
+                entered_hour=entered[(position, clock_hour)],
                 width_hours=width,
                 created_at=now,
             )

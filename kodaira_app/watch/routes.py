@@ -48,7 +48,14 @@ from kodaira_app.watch.registrations import (
     stop_recipient,
     stopped_addresses,
 )
-from kodaira_app.watch.windows import RuleError, check_recipients, check_windows
+from kodaira_app.watch.windows import (
+    RuleError,
+    check_recipients,
+    check_windows,
+    display_hour,
+    start_hour,
+    window_summary,
+)
 
 bp = Blueprint("watch", __name__)
 
@@ -98,9 +105,9 @@ def initial_data(customer: Customer, registration) -> dict:
         rows = [(r.name, r.email, r.locale) for r in registration.recipients if not r.removed_at]
     else:
         hours, rows = [], []
-    hours = [str(h) for h in hours] + ["", ""]
+    hours = [str(start_hour(h)) for h in hours] + ["", ""]  # 24 is the list's 00:00
     recipients = [{"name": n, "email": e, "locale": loc} for n, e, loc in rows]
-    recipients += [{"locale": default_locale}] * (5 - len(recipients))
+    recipients = recipients or [{"locale": default_locale}]  # one empty card to begin with
     return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients}
 
 
@@ -126,16 +133,25 @@ def registration_with_rows(customer_id: int) -> WatchRegistration | None:
 def edit(customer_id: int):
     customer = watchable_contract(customer_id)
     registration = registration_with_rows(customer.id)
-    limits = {"registration": registration, "stopped": stopped_addresses(customer.id)}
+    limits = {
+        "registration": registration,
+        "stopped": stopped_addresses(customer.id),
+        "width": window_width(),
+        "default_locale": str(get_locale()),  # new cards: the language of the person adding
+    }
     # One form per request: built from what was sent, or from the saved settings.
+    invalid = False
     if request.method == "POST":
-        form = WatchInputForm(width=window_width(), **limits)
+        form = WatchInputForm.posted(**limits)
+        if form.add_recipient.data:
+            form.add_card()  # 通知先を追加: the same screen again, nothing checked yet
+        elif form.validate():
+            session[DRAFT_KEY] = Draft(customer.id, form.hours, form.recipient_rows).to_session()
+            return redirect(url_for(".confirm", customer_id=customer.id))
+        else:
+            invalid = True
     else:
-        data = initial_data(customer, registration)
-        form = WatchInputForm(data=data, width=window_width(), **limits)
-    if request.method == "POST" and form.validate():
-        session[DRAFT_KEY] = Draft(customer.id, form.hours, form.recipient_rows).to_session()
-        return redirect(url_for(".confirm", customer_id=customer.id))
+        form = WatchInputForm(data=initial_data(customer, registration), **limits)
     return render_template(
         "watch/input.html",
         form=form,
@@ -143,7 +159,8 @@ def edit(customer_id: int):
         registration=registration,
         width=window_width(),
         stopped=limits["stopped"],
-        invalid=form.is_submitted(),
+        invalid=invalid,
+        error_summary=form.error_summary() if invalid else [],
     )
 
 
@@ -206,7 +223,9 @@ def confirm(customer_id: int):
 @login_required
 def done(customer_id: int):
     customer = watchable_contract(customer_id)
-    return render_template("watch/done.html", customer=customer)
+    registration = active_registration(customer.id)
+    windows = [w for w in registration.windows if w.removed_at is None] if registration else []
+    return render_template("watch/done.html", customer=customer, windows=windows)
 
 
 def registration_or_redirect(customer: Customer):
@@ -319,3 +338,18 @@ def watch_glance(customer_id: int) -> str | None:
 def watch_next_report(customer_id: int) -> str | None:
     """「12月2日 12:30（06:00〜12:00 の分）」: when the next report comes; None without one."""
     return history_views.next_report(customer_id)
+
+
+@bp.app_template_global("watch_hour")
+def watch_hour(entered: int) -> str:
+    """A start hour as every screen writes it: 「08:00」; midnight 「00:00」."""
+    return display_hour(entered)
+
+
+@bp.app_template_global("watch_window_line")
+def watch_window_line(entered: int, width: int | None = None) -> str:
+    """「06:00〜12:00 を見守り、12:30 ごろメール」, with the app's window and delay settings."""
+    config = current_app.config
+    return window_summary(
+        entered, width or config["WATCH_WINDOW_HOURS"], config["REPORT_DELAY_MINUTES"]
+    )

@@ -2,8 +2,9 @@
 
 A window starts at a whole hour of the town's clock and lasts `width` hours (the guide's
 6 hours by default). A day has at most two windows, and they may not overlap on the
-24-hour clock: 22:00 and 02:00 overlap, 06:00 and 00:00 only touch. The user may enter 24
-for midnight; it means 0 and is kept as entered for display.
+24-hour clock: 22:00 and 02:00 overlap, 06:00 and 00:00 only touch. Where hours are typed
+(an old form, CSV, the API) 24 is accepted for midnight: it means 0 and is written 00:00,
+like every time, by kodaira_app.timeutil.clock_label (a window ending at midnight: 翌0:00).
 
 Every refusal is a RuleError with a code; the forms turn codes into the screen's words.
 """
@@ -16,6 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+
+from kodaira_app.timeutil import clock_label, span_label
 
 DEFAULT_WIDTH = 6
 MAX_WINDOWS = 2
@@ -53,8 +57,23 @@ def start_hour(entered: int) -> int:
 
 
 def display_hour(entered: int) -> str:
-    """As the guide shows it: 8 → 08:00, 24 → 24:00."""
-    return f"{entered:02d}:00"
+    """A start hour as every screen writes it: 8 → 08:00; 24 and 0 → 00:00."""
+    return clock_label(start_hour(entered) * 60)
+
+
+def window_span(start: int, width: int = DEFAULT_WIDTH) -> str:
+    """The window of a start hour: 6 → 「06:00〜12:00」, 18 → 「18:00〜翌0:00」."""
+    begin = start_hour(start) * 60
+    return span_label(begin, begin + width * 60)
+
+
+def window_summary(start: int, width: int = DEFAULT_WIDTH, delay_minutes: int = 30) -> str:
+    """「06:00〜12:00 を見守り、12:30 ごろメール」: beside a chosen hour, on 確認 and done."""
+    return gettext(
+        "%(window)s を見守り、%(report)s ごろメール",
+        window=window_span(start, width),
+        report=report_time(start, width, delay_minutes),
+    )
 
 
 def covered_hours(start: int, width: int = DEFAULT_WIDTH) -> set[int]:
@@ -168,11 +187,10 @@ def window_bounds(
 
 
 def report_time(start: int, width: int = DEFAULT_WIDTH, delay_minutes: int = 30) -> str:
-    """The clock time the report of a window is sent: start 06:00 → 12:30."""
-    minutes = (start_hour(start) * 60 + width * 60 + delay_minutes) % (HOURS_PER_DAY * 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    """When the report of a window is sent: start 06:00 → 12:30, start 18:00 → 翌0:30."""
+    return clock_label(start_hour(start) * 60 + width * 60 + delay_minutes)
 
 
 def end_time(start: int, width: int = DEFAULT_WIDTH) -> str:
-    """The clock time a window ends: start 06:00 → 12:00, start 24 → 06:00."""
-    return f"{(start_hour(start) + width) % HOURS_PER_DAY:02d}:00"
+    """When a window ends: start 06:00 → 12:00, start 24 → 06:00, start 18:00 → 翌0:00."""
+    return clock_label((start_hour(start) + width) * 60)

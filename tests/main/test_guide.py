@@ -68,11 +68,11 @@ def test_timeline_picture_shows_the_window_and_the_mail_half_an_hour_later(clien
     assert svg["role"] == "img"
     name = " ".join(soup.find(id=i).get_text() for i in svg["aria-labelledby"].split())
     assert "1. 06:00〜12:00の使用水量を12:30にメールでお知らせします" in name
-    assert "2. 24:00〜06:00の使用水量を06:30にメールでお知らせします" in name
+    assert "2. 00:00〜06:00の使用水量を06:30にメールでお知らせします" in name
     labels = [t.get_text() for t in svg.find_all("text")]
     assert "1. 06:00〜12:00" in labels
     assert "12:30 メール送信" in labels
-    assert "2. 24:00〜06:00" in labels
+    assert "2. 00:00〜06:00" in labels
     assert "06:30 メール送信" in labels
     assert "0時" in labels and "24時" in labels
 
@@ -101,7 +101,7 @@ def test_both_patterns_and_cancelling_step_by_step(client):
     assert any("見守り設定時間は6時間幅となり" in s for s in pattern_1)
     example = section(soup, "見守りサービスの登録方法（パターン1の場合）").select(".step-notes li")
     assert example[0].get_text() == (
-        "（例：1に06:00と入力⇒12:30に06:00～12:00の水の使用量のお知らせメールが発信される）"
+        "（例：1に06:00と入力⇒12:30に06:00〜12:00の水の使用量のお知らせメールが発信される）"
     )
     assert "見守り期間が重複しています" in example[-1].get_text()
 

@@ -96,12 +96,12 @@ def test_start_24_mails_at_0630_about_0000_to_0600(app, smtp, run_jobs):
     assert message["Subject"] == "【見守り】11月26日 00:00〜06:00 水道の使用がありました（0.5L）"
 
 
-def test_window_ending_at_midnight_reads_24_00(app, smtp, run_jobs):
+def test_window_ending_at_midnight_ends_the_next_day_at_0_00(app, smtp, run_jobs):
     reg = make_watch(hours=(18,))
     add_readings(meter_of(reg), jst(2026, 11, 25, 18), [1] * 6)
     run_tick(jst(2026, 11, 26, 0, 30))
     run_jobs()
-    assert "11月25日 18:00〜24:00" in only_mail(smtp)["Subject"]
+    assert "11月25日 18:00〜翌0:00" in only_mail(smtp)["Subject"]
 
 
 def test_zero_use_is_reported_as_none(app, smtp, run_jobs):
@@ -350,9 +350,12 @@ def test_two_windows_a_day_make_two_mails_per_recipient(app, smtp, run_jobs):
     subjects = sorted((m["To"], m["Subject"]) for m in smtp.messages)
     assert subjects == [
         ("daughter@example.com", "【見守り】11月25日 06:00〜12:00 水道の使用がありました（6.0L）"),
-        ("daughter@example.com", "【見守り】11月25日 18:00〜24:00 水道の使用がありました（12.0L）"),
+        (
+            "daughter@example.com",
+            "【見守り】11月25日 18:00〜翌0:00 水道の使用がありました（12.0L）",
+        ),
         ("son@example.com", "【見守り】11月25日 06:00〜12:00 水道の使用がありました（6.0L）"),
-        ("son@example.com", "【見守り】11月25日 18:00〜24:00 水道の使用がありました（12.0L）"),
+        ("son@example.com", "【見守り】11月25日 18:00〜翌0:00 水道の使用がありました（12.0L）"),
     ]
 
 

@@ -206,7 +206,9 @@ def test_registration_screen_says_when_the_next_report_comes(
     # 08:00〜14:00 is reported at 14:30 today, before 20:00〜翌2:00 at 02:30.
     assert next_report_shown(client, contract) == "次のお知らせ: 12月2日 14:30（08:00〜14:00 の分）"
     clock.freeze(jst(2026, 12, 2, 14, 30))
-    assert next_report_shown(client, contract) == "次のお知らせ: 12月3日 02:30（20:00〜02:00 の分）"
+    assert (
+        next_report_shown(client, contract) == "次のお知らせ: 12月3日 02:30（20:00〜翌2:00 の分）"
+    )
 
 
 def test_next_report_skips_a_paused_day(client, clock, account, contract, run_jobs):

@@ -43,7 +43,8 @@ def test_select_lists_own_and_added_contracts_and_explains_no_meter(client, acco
     assert radios[str(old.id)].has_attr("disabled")
     reason = soup.find(id=radios[str(old.id)]["aria-describedby"])
     assert "水道スマートメーターが設置されていないため" in reason.get_text()
-    assert soup.find("button", string="登録")
+    # The first step's button says where it leads.
+    assert soup.find("button", string="選んだ契約で見守りの登録に進む")
 
 
 def test_select_then_登録_opens_the_input_screen(client, contract):
@@ -54,10 +55,10 @@ def test_select_then_登録_opens_the_input_screen(client, contract):
     assert [p.get_text(strip=True) for p in soup.select(".help-lines p")] == HELP_LINES
     assert soup.find("label", attrs={"for": "hour_1"}).get_text(strip=True).startswith("1.")
     assert soup.find("label", attrs={"for": "hour_2"}).get_text(strip=True) == "2."
-    options = [o["value"] for o in soup.select("#hour_1 option")]
-    assert options == [""] + [str(h) for h in range(25)]
-    assert soup.select_one("#hour_1 option[value='24']").get_text() == "24:00"
-    assert len(soup.select(".recipient-row")) == 5
+    labels = [o.get_text() for o in soup.select("#hour_1 option")][1:]
+    assert labels == [f"{h:02d}:00" for h in range(24)]  # midnight once: 00:00
+    assert len(labels) == len(set(labels))
+    assert len(soup.select(".recipient-row")) == 1
     assert soup.find("label", attrs={"for": "recipients-0-name"}).get_text(strip=True) == "名前"
     assert [b.get_text(strip=True) for b in soup.select(".actions .button, .actions button")] == [
         "戻る",
@@ -179,9 +180,10 @@ def test_pattern_2_with_24_for_midnight(client, account, smtp, run_jobs):
     client.post("/watch", data={"contract": parent.id})
     client.post(f"/watch/{parent.id}/edit", data=input_data(hours=("6", "24")))
     soup = page(client.get(f"/watch/{parent.id}/confirm"))
+    # 24, still accepted where an hour is typed, is written like every midnight: 00:00.
     assert [d.get_text(strip=True) for d in soup.select(".watch-hour")] == [
         "1. 06:00",
-        "2. 24:00",
+        "2. 00:00",
     ]
     client.post(f"/watch/{parent.id}/confirm")
     registration = db.session.scalar(select(WatchRegistration))
@@ -189,10 +191,14 @@ def test_pattern_2_with_24_for_midnight(client, account, smtp, run_jobs):
     run_jobs()
     body = text_body(smtp.to("example@example.com")[0])
     assert "ta***@example.com さんが" in body  # added by a family member: masked address
-    assert "24:00〜06:00 の使用量を 06:30 ごろお知らせします" in body
-    # The input screen shows it the way it was entered.
+    assert "00:00〜06:00 の使用量を 06:30 ごろお知らせします" in body
+    # The input screen shows it as the list's one midnight, and keeping it changes nothing.
     soup = page(client.get(f"/watch/{parent.id}/edit"))
-    assert soup.select_one("#hour_2 option[selected]")["value"] == "24"
+    assert soup.select_one("#hour_2 option[selected]").get_text() == "00:00"
+    client.post(f"/watch/{parent.id}/edit", data=input_data(hours=("6", "0")))
+    client.post(f"/watch/{parent.id}/confirm")
+    db.session.expire_all()
+    assert [w.removed_at for w in registration.windows] == [None, None]
 
 
 def test_戻る_returns_to_the_input_with_what_was_typed(client, contract):
@@ -280,9 +286,12 @@ def test_bad_input_is_refused_beside_its_field(
     response = client.post(f"/watch/{contract.id}/edit", data=data)
     assert response.status_code == 200
     soup = page(response)
-    assert error_beside(soup, field_id) == [message]
-    summary = soup.select_one(".form-errors[role=alert]").get_text(strip=True)
-    assert summary == "入力内容に誤りがあります。赤く表示された項目をご確認ください。"
+    assert error_beside(soup, field_id)[0] == message
+    summary = soup.select_one("#error-summary")
+    title = summary.h2.get_text(strip=True)
+    assert title == "入力内容に誤りがあります。赤く表示された項目をご確認ください。"
+    [link] = summary.select(f"a[href='#{field_id}']")
+    assert message in link.get_text()
     with client.session_transaction() as session:
         assert "watch_draft" not in session
     assert client.get(f"/watch/{contract.id}/confirm").headers["Location"].endswith("/edit")

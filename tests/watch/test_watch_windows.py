@@ -76,7 +76,8 @@ def test_entered_hours_are_kept_as_entered():
     assert check_windows([6, 24]) == [6, 24]
     assert check_windows([8, None]) == [8]
     assert start_hour(24) == 0
-    assert display_hour(24) == "24:00" and display_hour(8) == "08:00"
+    # ...and written as every midnight start is: 00:00, never 24:00.
+    assert display_hour(24) == "00:00" == display_hour(0) and display_hour(8) == "08:00"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,9 @@ def test_report_and_end_times_follow_the_guide():
     # 1に朝6時 ⇒ 昼12時半に朝6時～昼12時; 2に24時 ⇒ 朝6時半に24時～朝6時.
     assert (end_time(6), report_time(6)) == ("12:00", "12:30")
     assert (end_time(24), report_time(24)) == ("06:00", "06:30")
-    assert report_time(18, 6, 30) == "00:30"
+    # A window that ends at midnight ends 翌0:00, and its mail comes 翌0:30.
+    assert (end_time(18), report_time(18, 6, 30)) == ("翌0:00", "翌0:30")
+    assert (end_time(22), report_time(22)) == ("翌4:00", "翌4:30")
 
 
 def test_window_bounds_in_town_time_as_utc():
