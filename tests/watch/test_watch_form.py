@@ -133,3 +133,14 @@ def test_the_steps_mark_where_the_reader_is(client, contract):
     assert current_step(page(client.get(f"/watch/{contract.id}/confirm"))) == ["③確認"]
     done = client.post(f"/watch/{contract.id}/confirm", follow_redirects=True)
     assert current_step(page(done)) == ["④完了"]
+
+
+def test_enter_in_a_field_confirms_rather_than_adding_a_card(client, contract):
+    # A browser submits a form on Enter with its first submit button: that one is 確認.
+    soup = page(client.get(f"/watch/{contract.id}/edit"))
+    first = soup.select_one("main form[method=post] button[type=submit]")
+    assert shown(first) == "確認" and not first.has_attr("name")
+    assert first["tabindex"] == "-1" and first["aria-hidden"] == "true"  # out of the tab order
+    data = input_data(hours=("7", ""), recipients=(("息子", "son@example.com"),))
+    response = client.post(f"/watch/{contract.id}/edit", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/confirm")
