@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,24 @@ RELAXED_ENVS = frozenset({"development", "testing"})
 DEVELOPMENT_SECRET = "development-only-secret-key"  # nosec B105  # development and tests only
 MIN_SECRET_BYTES = 32
 MIN_SECRET_DISTINCT = 10
+
+
+# Domains that never receive or vouch for mail (RFC 2606, RFC 6761): a sender there is the
+# development default or a placeholder, and carriers' filters drop its mails.
+RESERVED_MAIL_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_MAIL_TLDS = ("localhost", "example", "invalid", "test", "local")
+
+
+def sender_on_real_domain(sender: str) -> bool:
+    """「小平町水道 <noreply@suido.town.jp>」: an address whose domain can exist."""
+    _, address = parseaddr(sender or "")
+    local, at, domain = address.rpartition("@")
+    domain = domain.lower().rstrip(".")
+    if not (local and at and "." in domain):
+        return False
+    if domain.rsplit(".", 1)[1] in RESERVED_MAIL_TLDS:
+        return False
+    return not any(domain == d or domain.endswith("." + d) for d in RESERVED_MAIL_DOMAINS)
 
 
 class ConfigError(RuntimeError):
@@ -175,6 +194,12 @@ def problems(config: Mapping[str, Any]) -> list[str]:
         )
     if not config.get("MAIL_SERVER"):
         found.append("set MAIL_SERVER to the SMTP server that sends the mails")
+    if not sender_on_real_domain(str(config.get("MAIL_DEFAULT_SENDER") or "")):
+        found.append(
+            "set MAIL_DEFAULT_SENDER to the From: address on the town's own mail domain "
+            "(e.g. 小平町水道 <noreply@town.obira.hokkaido.jp>), not localhost, "
+            "example or invalid"
+        )
     if not config.get("REDIS_URL"):
         if not config.get("EMBEDDED_WORKER"):
             found.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def absolute_url(path: str = "") -> str:
@@ -12,7 +12,10 @@ def absolute_url(path: str = "") -> str:
 
 def external_url(endpoint: str, **values) -> str:
     """The absolute link to a view, as a mail writes it (works in jobs, too)."""
-    return absolute_url(url_for(endpoint, **values))
+    if has_request_context():
+        return absolute_url(url_for(endpoint, **values))
+    # A job: only the routing is needed, the host comes from APP_BASE_URL.
+    return absolute_url(current_app.url_map.bind("").build(endpoint, values))
 
 
 def stop_url(stop_token: str) -> str:

@@ -7,18 +7,20 @@ mails costs little more than the mails themselves. Keep one renderer per batch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from flask import current_app
 from flask_babel import force_locale
 
 from kodaira_app.i18n import html_lang
-from kodaira_app.links import absolute_url, stop_url, unsubscribe_headers
+from kodaira_app.links import absolute_url, external_url, stop_url, unsubscribe_headers
 from kodaira_app.mailer.kinds import mail_kind
 
 # A context, or a function giving it: called under the mail's language (for contexts
 # that format numbers and dates in it).
 Context = dict | Callable[[], dict]
+_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 
 
 class MailRenderer:
@@ -44,8 +46,14 @@ class MailRenderer:
         by_locale: dict[str, list[int]] = {}
         for i, (_, locale, _) in enumerate(mails):
             by_locale.setdefault(locale, []).append(i)
+        faq_url = external_url("main.faq")  # in the footer of every mail
         for locale, positions in by_locale.items():
-            base = {"base_url": absolute_url(), "locale": locale, "html_lang": html_lang(locale)}
+            base = {
+                "base_url": absolute_url(),
+                "faq_url": faq_url,
+                "locale": locale,
+                "html_lang": html_lang(locale),
+            }
             with force_locale(locale):
                 for i in positions:
                     kind, _, context = mails[i]
@@ -63,7 +71,8 @@ class MailRenderer:
         return {
             # A subject is one line: a newline there could start a header.
             "subject": " ".join(subject.render(context).split()),
-            "body_text": text.render(context),
+            # Parts a mail leaves out (no contact set, no usual use) leave no gap of blank lines.
+            "body_text": _BLANK_LINES.sub("\n\n", text.render(context)).strip() + "\n",
             "body_html": html.render(context),
             "headers": headers,
         }

@@ -134,6 +134,7 @@ def sample_mails() -> list[dict]:
             locale=locale,
             stop_token="sample",  # nosec B106  # a sample mail in the guide, no real link
             masked_number="0-******8002",
+            home_name=_("鬼鹿の実家"),
         )
         mails.append({"status": status, **renderer.render(facts)})
     return mails

@@ -30,6 +30,8 @@ class WatchRegistration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 「鬼鹿の実家」, as the registrant calls the watched home; None: the holder's name.
+    home_name: Mapped[str | None] = mapped_column(String(50))
 
     windows: Mapped[list[WatchWindow]] = relationship(
         back_populates="registration", order_by="WatchWindow.position"
@@ -40,6 +42,10 @@ class WatchRegistration(db.Model):
     pauses: Mapped[list[WatchPause]] = relationship(
         back_populates="registration", order_by="WatchPause.start_date"
     )
+
+    def home_label(self, holder_name: str) -> str:
+        """The watched home's name in the mails: the one chosen, else the holder's name."""
+        return self.home_name or holder_name
 
 
 class WatchWindow(db.Model):

@@ -71,6 +71,8 @@ def preview(now: datetime) -> list[PreviewMail]:
                     locale=recipient.locale or "ja",
                     stop_token=recipient.stop_token,
                     masked_number=customer.masked_number,
+                    home_name=recipient.registration.home_label(customer.name),
+                    customer_id=customer.id,
                 )
                 rendered = renderer.render(facts)
                 mails.append(

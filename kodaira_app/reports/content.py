@@ -12,10 +12,9 @@ from functools import lru_cache
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
-from flask import current_app
 from flask_babel import force_locale, gettext
 
-from kodaira_app.links import absolute_url
+from kodaira_app.links import absolute_url, external_url
 from kodaira_app.mailer.render import MailRenderer
 from kodaira_app.reports.usual import HISTORY_DAYS
 from kodaira_app.timeutil import moment_span, town_tz
@@ -39,6 +38,8 @@ class ReportFacts:
     locale: str
     stop_token: str
     masked_number: str
+    home_name: str = ""  # 「鬼鹿の実家」, else the holder's name (WatchRegistration.home_label)
+    customer_id: int | None = None  # for the link to 見守り履歴; None in the guide's samples
 
 
 @lru_cache(maxsize=4096)
@@ -68,6 +69,32 @@ def _span(start: str, end: str, locale: str) -> str:
         return gettext("%(start)s〜%(end)s", start=start, end=end)
 
 
+def missing_ranges(missing_hours, tz, locale: str) -> list[str]:
+    """The hours without data, consecutive ones joined: 03:00〜05:00, not 03:00〜04:00 and
+    04:00〜05:00."""
+    ranges: list[list[datetime]] = []
+    for start in sorted(datetime.fromisoformat(iso) for iso in missing_hours or ()):
+        if ranges and ranges[-1][1] == start:
+            ranges[-1][1] = start + timedelta(hours=1)
+        else:
+            ranges.append([start, start + timedelta(hours=1)])
+    return [_span(_hour(start, tz), _hour(end, tz), locale) for start, end in ranges]
+
+
+def status_line(status: str, liters: str | None, received_any_use: bool) -> str:
+    """What the subject and the first line say, with the figure (called under the
+    reader's language)."""
+    if status == "used":
+        return gettext("使用あり %(liters)s L", liters=liters)
+    if status == "none":
+        return gettext("使用なし")
+    if status == "partial":
+        if received_any_use:
+            return gettext("使用あり %(liters)s L 以上（一部未受信）", liters=liters)
+        return gettext("受信できた時間は使用なし（一部未受信）")
+    return gettext("データ未着")
+
+
 def mail_context(facts: ReportFacts) -> dict:
     tz = town_tz()
     status = facts.status
@@ -75,24 +102,29 @@ def mail_context(facts: ReportFacts) -> dict:
     if facts.kind == "followup":
         amount = facts.followup_deciliters
         status = "used" if amount else "none"
-    missing = []
-    for iso in facts.missing_hours or ():
-        start = datetime.fromisoformat(iso)
-        missing.append(_span(_hour(start, tz), _hour(start + timedelta(hours=1), tz), facts.locale))
+    liters = _liters(amount, facts.locale)
+    history_url = (
+        external_url("watch.history", customer_id=facts.customer_id)
+        if facts.customer_id is not None
+        else None
+    )
     return {
         "kind": facts.kind,
         "locale": facts.locale,
         "status": status,
+        "status_line": status_line(status, liters, bool(amount)),
+        "home": facts.home_name or facts.masked_number,
         "late": facts.late,
         "name": facts.recipient_name,
         "masked_number": facts.masked_number,
         "window": window_label(facts.window_start, facts.window_end, facts.locale, tz),
-        "timezone": current_app.config["TIMEZONE"],
-        "liters": _liters(amount, facts.locale),
+        "liters": liters,
         "usual_liters": _liters(facts.usual_deciliters, facts.locale),
         "usual_days": HISTORY_DAYS,
-        "missing_hours": missing,
+        "missing_hours": missing_ranges(facts.missing_hours, tz, facts.locale),
+        "history_url": history_url,
         "change_url": absolute_url("/procedures"),
+        "notes_url": external_url("main.faq") + "#notes",
         "stop_token": facts.stop_token,
     }
 

@@ -75,7 +75,14 @@ def _take(ids: list[int]) -> list[int]:
 def _facts(ids: list[int]) -> list[tuple[int, ReportFacts]]:
     fill_usual_use(ids)  # left by the tick to the first send of each window's mails
     rows = db.session.execute(
-        select(Delivery.id, Delivery.kind, WindowEvaluation, WatchRecipient, Customer)
+        select(
+            Delivery.id,
+            Delivery.kind,
+            WindowEvaluation,
+            WatchRecipient,
+            Customer,
+            WatchRegistration.home_name,
+        )
         .join(WindowEvaluation, WindowEvaluation.id == Delivery.evaluation_id)
         .join(WatchRecipient, WatchRecipient.id == Delivery.recipient_id)
         .join(WatchRegistration, WatchRegistration.id == WindowEvaluation.registration_id)
@@ -83,7 +90,7 @@ def _facts(ids: list[int]) -> list[tuple[int, ReportFacts]]:
         .where(Delivery.id.in_(ids))
         .order_by(Delivery.id)
     ).all()
-    return [(d_id, facts_for(kind, e, r, c)) for d_id, kind, e, r, c in rows]
+    return [(d_id, facts_for(kind, e, r, c, home)) for d_id, kind, e, r, c, home in rows]
 
 
 def reported_status(e: WindowEvaluation) -> str:
@@ -98,7 +105,9 @@ def reported_status(e: WindowEvaluation) -> str:
     return "used" if e.deciliters else "none"
 
 
-def facts_for(kind: str, e: WindowEvaluation, r: WatchRecipient, c: Customer) -> ReportFacts:
+def facts_for(
+    kind: str, e: WindowEvaluation, r: WatchRecipient, c: Customer, home_name: str | None = None
+) -> ReportFacts:
     return ReportFacts(
         kind=kind,
         status=reported_status(e),
@@ -114,6 +123,8 @@ def facts_for(kind: str, e: WindowEvaluation, r: WatchRecipient, c: Customer) ->
         locale=r.locale or "ja",
         stop_token=r.stop_token,
         masked_number=c.masked_number,
+        home_name=home_name or c.name,
+        customer_id=c.id,
     )
 
 

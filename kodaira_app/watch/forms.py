@@ -17,6 +17,7 @@ from kodaira_app.form_errors import ErrorLink, error_links
 from kodaira_app.i18n import LANGUAGES
 from kodaira_app.validators import PlainName
 from kodaira_app.watch import notices
+from kodaira_app.watch.home_name import HOME_NAME_MAX, check_home_name
 from kodaira_app.watch.pauses import PauseError, check_pause
 from kodaira_app.watch.windows import (
     HOURS_PER_DAY,
@@ -45,6 +46,7 @@ MESSAGES = {
     "name_required": _l("名前を入力してください"),
     "name_too_long": _l("名前は%(n)s文字以内で入力してください", n=NAME_MAX),
     "name_invalid": _l("名前に使えない文字が含まれています"),
+    "home_name_too_long": _l("見守り先の呼び名は%(n)s文字以内で入力してください", n=HOME_NAME_MAX),
     "email_required": _l("メールアドレスを入力してください"),
     "email_invalid": _l("メールアドレスの形式が正しくありません"),
     "email_duplicate": _l("同じメールアドレスが複数入力されています"),
@@ -152,6 +154,7 @@ class WatchInputForm(FlaskForm):
 
     hour_1 = SelectField("1.", validate_choice=False)
     hour_2 = SelectField("2.", validate_choice=False)
+    home_name = StringField(_l("見守り先の呼び名"), validators=[PlainName()])
     # One card to begin with; 通知先を追加 (a submit button: no JavaScript) adds the next.
     recipients = FieldList(FormField(RecipientForm), min_entries=1, max_entries=MAX_RECIPIENTS)
     add_recipient = SubmitField(_l("通知先を追加"))
@@ -181,6 +184,7 @@ class WatchInputForm(FlaskForm):
         self.recipients_errors: list[str] = []
         self.hours: list[int] = []
         self.recipient_rows: list[Recipient] = []
+        self.home_name_value = ""
 
     @classmethod
     def posted(cls, **kwargs) -> WatchInputForm:
@@ -225,6 +229,7 @@ class WatchInputForm(FlaskForm):
         super().validate(extra_validators)
         self._check_extra_fields()
         self._check_hours()
+        self._check_home_name()
         self._check_recipients()
         fields_ok = not any(f.errors for name, f in self._fields.items() if name != "recipients")
         rows_ok = not any(entry.form.errors for entry in self.recipients.entries)
@@ -266,6 +271,10 @@ class WatchInputForm(FlaskForm):
             field.errors.append(MESSAGES[exc.code])
             if exc.code == "windows_overlap":
                 field.errors.append(overlap_detail(entered[0], entered[1], self.width))
+
+    def _check_home_name(self) -> None:
+        if not self.home_name.errors:
+            self.home_name_value = _checked(self.home_name, check_home_name, self.home_name.data)
 
     def _check_recipients(self) -> None:
         seen: set[str] = set()

@@ -14,6 +14,7 @@ from kodaira_app.extensions import db
 from kodaira_app.models import Account, Customer, WatchRecipient, WatchRegistration, WatchWindow
 from kodaira_app.timeutil import utcnow
 from kodaira_app.watch import notices
+from kodaira_app.watch.home_name import check_home_name, stored_home_name
 from kodaira_app.watch.windows import Recipient, email_key, start_hour
 
 
@@ -24,12 +25,14 @@ class Draft:
     customer_id: int
     hours: list[int]
     recipients: list[Recipient] = field(default_factory=list)
+    home_name: str = ""  # "": the contract holder's name (watch/home_name.py)
 
     def to_session(self) -> dict:
         return {
             "customer_id": self.customer_id,
             "hours": list(self.hours),
             "recipients": [[r.name, r.email, r.locale] for r in self.recipients],
+            "home_name": self.home_name,
         }
 
     @classmethod
@@ -41,8 +44,9 @@ class Draft:
                 customer_id=int(data["customer_id"]),
                 hours=[int(h) for h in data["hours"]],
                 recipients=[Recipient(*row) for row in data["recipients"]],
+                home_name=check_home_name(data.get("home_name")),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
 
@@ -85,6 +89,9 @@ def save_registration(
             db.session.rollback()
             return active_registration(customer.id)
     changed = _replace_windows(registration, draft.hours, width, now)
+    home_name = stored_home_name(draft.home_name, customer)
+    if registration.home_name != home_name:
+        registration.home_name, changed = home_name, True
     added, recipients_changed = _replace_recipients(registration, customer, draft.recipients, now)
     if changed or recipients_changed:
         registration.updated_at = now

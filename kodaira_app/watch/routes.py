@@ -40,6 +40,7 @@ from kodaira_app.watch.forms import (
     WatchInputForm,
     live_addresses,
 )
+from kodaira_app.watch.home_name import initial_home_name
 from kodaira_app.watch.registrations import (
     Draft,
     end_registration,
@@ -108,7 +109,8 @@ def initial_data(customer: Customer, registration) -> dict:
     hours = [str(start_hour(h)) for h in hours] + ["", ""]  # 24 is the list's 00:00
     recipients = [{"name": n, "email": e, "locale": loc} for n, e, loc in rows]
     recipients = recipients or [{"locale": default_locale}]  # one empty card to begin with
-    return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients}
+    home = draft.home_name if draft is not None else initial_home_name(customer, registration)
+    return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients, "home_name": home}
 
 
 def registration_with_rows(customer_id: int) -> WatchRegistration | None:
@@ -146,7 +148,8 @@ def edit(customer_id: int):
         if form.add_recipient.data:
             form.add_card()  # 通知先を追加: the same screen again, nothing checked yet
         elif form.validate():
-            session[DRAFT_KEY] = Draft(customer.id, form.hours, form.recipient_rows).to_session()
+            draft = Draft(customer.id, form.hours, form.recipient_rows, form.home_name_value)
+            session[DRAFT_KEY] = draft.to_session()
             return redirect(url_for(".confirm", customer_id=customer.id))
         else:
             invalid = True
@@ -326,6 +329,12 @@ def history(customer_id: int):
 def history_csv(customer_id: int):
     customer = get_contract(current_user, customer_id)
     return history_views.csv_response(customer, utcnow())
+
+
+@bp.app_template_global("watch_home_name")
+def watch_home_name(customer: Customer) -> str:
+    """The name the report mails give this contract's home (done page)."""
+    return initial_home_name(customer, active_registration(customer.id))
 
 
 @bp.app_template_global("watch_glance")

@@ -118,7 +118,7 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
     walk.seen("staff-tick-preview")
     preview = page.locator(".tick-preview").filter(has_text=UME["display"])
     expect(preview.locator(".preview-to")).to_have_text(f"宛先: {SON_MASKED}")
-    expect(preview.locator(".preview-subject")).to_contain_text("水道の使用がありました（12.5L）")
+    expect(preview.locator(".preview-subject")).to_contain_text("：使用あり 12.5 L ／")
     live_server.smtp.refuse_rcpt = "550 5.1.1 mailbox unavailable"
     try:
         page.get_by_role("button", name="この時刻で実行して送信する").click()
@@ -142,7 +142,7 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
     page.get_by_role("button", name="再送する").click()
     walk.seen("staff-resent")
     expect(page.get_by_role("status")).to_have_text("再送を受け付けました。まもなく送信されます。")
-    mails = live_server.wait_for_mail(SON, match=lambda m: "12.5L" in m["Subject"])
+    mails = live_server.wait_for_mail(SON, match=lambda m: "使用あり 12.5 L" in m["Subject"])
     wait_for_status(walk, "送信済み")
 
     # pressed again by mistake: nothing goes out without the deliberate-repeat box

@@ -320,7 +320,7 @@ def test_report_mails_water_used_and_not_used(live_server, arrange, story, tmp_p
     # 24時 (00:00–06:00) is reported at 06:30; no water used at 一郎's.
     run_tick(live_server, at(DAY, 6, 30))
     none = live_server.wait_for_mail(CHILD, match=report_about("00:00〜06:00", DAY))[-1]
-    assert "水道の使用はありませんでした" in none["Subject"]
+    assert "：使用なし ／" in none["Subject"]
     body = text_body(none)
     assert "この時間帯に水道の使用はありませんでした" in body
     assert "0-******8003" in body
@@ -328,7 +328,7 @@ def test_report_mails_water_used_and_not_used(live_server, arrange, story, tmp_p
     # 06:00 (06:00–12:00) is reported at 12:30; 12.5 L used at 花子's.
     run_tick(live_server, at(DAY, 12, 30))
     used = live_server.wait_for_mail(SON, match=report_about("06:00〜12:00", DAY))[-1]
-    assert "水道の使用がありました（12.5L）" in used["Subject"]
+    assert "：使用あり 12.5 L ／" in used["Subject"]
     body = text_body(used)
     assert "12.5 L" in body
     assert "0-******8002" in body

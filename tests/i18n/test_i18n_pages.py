@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import current_app
 
 from kodaira_app.auth import tokens
 from kodaira_app.extensions import db
@@ -143,7 +144,9 @@ def test_public_pages_have_no_japanese_left(app, client, locale):
         "/mail-sent/reset",
         "/staff/login",
     ):
-        walk(path)
+        # The guide's sample mails end with 問い合わせ先 as configured (plain text there).
+        office = (app.config["CONTACT_OFFICE_NAME"], app.config["CONTACT_ADDRESS"])
+        walk(path, allowed=office if path == "/guide" else ())
     for path in ("/confirm/not-a-token", "/reset/not-a-token", "/stop/not-a-token"):
         walk(path, status=None)  # the invalid-link pages answer 404
     soup = walk("/no-such-page", status=404)
@@ -339,10 +342,13 @@ def mail_context() -> dict:
 
 def mail_offending(locale: str, subject: str, text: str, html: str) -> list[str]:
     html_text = BeautifulSoup(html, "html.parser").get_text("\n")
+    # 問い合わせ先 in the footer names the office as configured, like customer data.
+    config = current_app.config
+    allowed = (*CUSTOMER_DATA, config["CONTACT_OFFICE_NAME"], config["CONTACT_ADDRESS"])
     return [
         f"{part}: {line}"
         for part, body in (("subject", subject), ("text", text), ("html", html_text))
-        for line in offending(locale, body, CUSTOMER_DATA)
+        for line in offending(locale, body, tuple(v for v in allowed if v))
     ]
 
 

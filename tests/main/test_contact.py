@@ -13,7 +13,7 @@ from tests.support.watch import own_contract, register
 LABELS = {
     "ja": ("問い合わせ先", "電話", "受付時間", "休日・夜間の漏水・破裂"),
     "en": ("Contact", "Phone", "Office hours", "Leaks and burst pipes on holidays and at night"),
-    "zh_Hans": ("咨询窗口", "电话", "受理时间", "节假日・夜间的漏水・水管破裂"),
+    "zh_Hans": ("咨询窗口", "电话", "受理时间", "节假日及夜间的漏水、水管破裂"),
     "ko": ("문의처", "전화", "접수 시간", "휴일·야간 누수·파열"),
     "vi": ("Nơi liên hệ", "Điện thoại", "Giờ tiếp nhận", "Rò rỉ, vỡ ống vào ngày nghỉ và ban đêm"),
 }

@@ -186,14 +186,15 @@ def test_a_language_without_its_screenshot_shows_the_japanese_one_and_says_so(
 def test_sample_mails_are_rendered_from_the_report_templates(client):
     soup = get_page(client, "/guide")
     used = section(soup, "水道の使用がある場合")
-    assert used.dd.get_text() == "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
+    assert used.dd.get_text() == "【見守り】鬼鹿の実家：使用あり 12.5 L ／ 11月25日 06:00〜12:00"
     body = used.find("pre").get_text()
     assert "使用水量: 12.5 L" in body
     assert "0-******8002" in body
-    assert "生命を保証するものではない" in body
+    assert body.startswith("鬼鹿の実家：使用あり 12.5 L ／ 11月25日 06:00〜12:00\n")
+    assert "ご注意を見る" in body  # the ※ notes: once, in the 通知先 notice, linked here
 
     none = section(soup, "水道の使用がない場合")
-    assert none.dd.get_text() == "【見守り】11月25日 06:00〜12:00 水道の使用はありませんでした"
+    assert none.dd.get_text() == "【見守り】鬼鹿の実家：使用なし ／ 11月25日 06:00〜12:00"
     assert "この時間帯に水道の使用はありませんでした。" in none.find("pre").get_text()
 
 

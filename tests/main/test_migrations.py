@@ -9,4 +9,4 @@ from kodaira_app.extensions import db
 def test_migrations_match_models(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-    assert diff == [], f"models and migrations differ (add one: `make migration MESSAGE=...`): {diff}"
+    assert diff == [], f"models and migrations differ (`make migration MESSAGE=...`): {diff}"

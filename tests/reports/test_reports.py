@@ -36,13 +36,15 @@ def test_start_0600_mails_at_1230_about_0600_to_1200(app, smtp, run_jobs):
     assert [s.statuses["used"] for s in result.slots] == [1]
     run_jobs()
     message = only_mail(smtp)
-    assert message["Subject"] == "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
+    assert message["Subject"] == "【見守り】小平 太郎：使用あり 12.5 L ／ 11月25日 06:00〜12:00"
     body = text_body(message)
     assert "息子 様" in body
     assert "お客様番号: 0-******" in body and reg.customer_id  # masked, not the full number
-    assert "見守り時間: 11月25日 06:00〜12:00（日本時間 Asia/Tokyo）" in body
+    assert "見守り時間: 11月25日 06:00〜12:00（日本時間）" in body
     assert "使用水量: 12.5 L" in body
-    assert "※ 水道スマートメーターの電波状況によってはご利用できない場合もあります。" in body
+    # The ※ notes went out once, with the 通知先 notice; each report links them.
+    assert "※ 水道スマートメーターの電波状況によってはご利用できない場合もあります。" not in body
+    assert "ご注意を見る\nhttp://localhost/faq#notes" in body
 
 
 def test_masked_number_hides_the_middle_digits(app, smtp, run_jobs):
@@ -76,7 +78,9 @@ def test_mail_carries_stop_link_headers_and_html(app, smtp, run_jobs):
     terms = [dt.get_text(strip=True) for dt in soup.find_all("dt")]
     values = [dd.get_text(" ", strip=True) for dd in soup.find_all("dd")]
     assert dict(zip(terms, values, strict=True))["使用水量"].startswith("6.0 L")
-    assert len(soup.select("ul.notes li")) == 4
+    assert soup.select("ul.notes li") == []
+    assert links["ご注意を見る"] == "http://localhost/faq#notes"
+    assert links["見守り履歴を見る"] == f"http://localhost/watch/{reg.customer_id}/history"
     raw = smtp.raw[0]
     assert b"=?utf-8?" in raw.lower()
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
@@ -93,7 +97,7 @@ def test_start_24_mails_at_0630_about_0000_to_0600(app, smtp, run_jobs):
     run_tick(jst(2026, 11, 26, 6, 30))
     run_jobs()
     message = only_mail(smtp)
-    assert message["Subject"] == "【見守り】11月26日 00:00〜06:00 水道の使用がありました（0.5L）"
+    assert message["Subject"] == "【見守り】小平 太郎：使用あり 0.5 L ／ 11月26日 00:00〜06:00"
 
 
 def test_window_ending_at_midnight_ends_the_next_day_at_0_00(app, smtp, run_jobs):
@@ -110,7 +114,7 @@ def test_zero_use_is_reported_as_none(app, smtp, run_jobs):
     run_tick(jst(2026, 11, 25, 12, 30))
     run_jobs()
     message = only_mail(smtp)
-    assert message["Subject"] == "【見守り】11月25日 06:00〜12:00 水道の使用はありませんでした"
+    assert message["Subject"] == "【見守り】小平 太郎：使用なし ／ 11月25日 06:00〜12:00"
     body = text_body(message)
     assert "使用水量: 0.0 L" in body
     assert "この時間帯に水道の使用はありませんでした。" in body
@@ -121,7 +125,7 @@ def test_no_data_is_never_reported_as_zero(app, smtp, run_jobs):
     run_tick(jst(2026, 11, 25, 12, 30))
     run_jobs()
     message = only_mail(smtp)
-    assert message["Subject"] == "【見守り】11月25日 06:00〜12:00 データを受信できませんでした"
+    assert message["Subject"] == "【見守り】小平 太郎：データ未着 ／ 11月25日 06:00〜12:00"
     body = text_body(message)
     assert "使用水量: データを受信できませんでした" in body
     assert "0.0 L" not in body and "使用はありませんでした" not in body
@@ -135,10 +139,12 @@ def test_partial_data_names_missing_hours_then_follow_up_has_real_figure(app, sm
     run_jobs()
     message = only_mail(smtp)
     assert (
-        message["Subject"] == "【見守り】11月25日 06:00〜12:00 一部のデータを受信できませんでした"
+        message["Subject"]
+        == "【見守り】小平 太郎：使用あり 3.5 L 以上（一部未受信） ／ 11月25日 06:00〜12:00"
     )
     body = text_body(message)
-    assert "受信できなかった時間: 07:00〜08:00、08:00〜09:00" in body
+    # Two missing hours in a row are one range.
+    assert "受信できなかった時間: 07:00〜09:00\n" in body
     assert "受信できた時間の使用量: 3.5 L" in body
     # An hour later only one of the two hours has come: no follow-up yet.
     add_readings(meter, jst(2026, 11, 25, 7), [4.0])
@@ -151,7 +157,7 @@ def test_partial_data_names_missing_hours_then_follow_up_has_real_figure(app, sm
     run_jobs()
     followup = smtp.messages[1]
     assert followup["Subject"] == (
-        "【見守り・続報】11月25日 06:00〜12:00 水道の使用がありました（8.5L）"
+        "【見守り・続報】小平 太郎：使用あり 8.5 L ／ 11月25日 06:00〜12:00"
     )
     assert "あらためてお知らせします" in text_body(followup)
     assert len(smtp.messages) == 2
@@ -165,7 +171,7 @@ def test_missing_data_follow_up_once_within_24_hours_only(app, smtp, run_jobs):
     run_tick(jst(2026, 11, 26, 12, 30))
     run_jobs()
     subjects = [m["Subject"] for m in smtp.messages]
-    assert subjects[0].endswith("データを受信できませんでした")
+    assert subjects[0].startswith("【見守り】小平 太郎：データ未着 ／")
     assert not any("続報" in s for s in subjects)
 
 
@@ -176,8 +182,8 @@ def test_missing_data_that_arrives_gives_follow_up_with_zero(app, smtp, run_jobs
     run_tick(jst(2026, 11, 25, 13, 30))
     run_jobs()
     assert [m["Subject"] for m in smtp.messages] == [
-        "【見守り】11月25日 06:00〜12:00 データを受信できませんでした",
-        "【見守り・続報】11月25日 06:00〜12:00 水道の使用はありませんでした",
+        "【見守り】小平 太郎：データ未着 ／ 11月25日 06:00〜12:00",
+        "【見守り・続報】小平 太郎：使用なし ／ 11月25日 06:00〜12:00",
     ]
 
 
@@ -194,7 +200,7 @@ def test_usual_use_is_median_of_previous_complete_days(app, smtp, run_jobs):
     run_jobs()
     last = smtp.messages[-1]
     assert "11月25日" in last["Subject"]
-    assert "ふだんの使用量: 12.0L（過去14日間の同じ時間帯の中央値）" in text_body(last)
+    assert "ふだんの使用量: 12.0 L（過去14日間の同じ時間帯の中央値）" in text_body(last)
 
 
 def test_without_history_no_usual_use_is_claimed(app, smtp, run_jobs):
@@ -222,7 +228,7 @@ def test_late_report_says_so_and_older_ones_are_missed(app, smtp, run_jobs):
     ]
     message = only_mail(smtp)
     assert message["Subject"] == (
-        "【見守り】（遅延）11月24日 06:00〜12:00 水道の使用がありました（6.0L）"
+        "【見守り】（遅延）小平 太郎：使用あり 6.0 L ／ 11月24日 06:00〜12:00"
     )
     assert "このお知らせは予定より遅れて送信しています" in text_body(message)
     statuses = db.session.scalars(select(Delivery.status).order_by(Delivery.id)).all()
@@ -301,9 +307,9 @@ def test_window_changed_after_its_end_still_gets_its_report(app, smtp, run_jobs)
     run_tick(jst(2026, 11, 25, 14, 30))
     run_jobs()
     assert [m["Subject"] for m in smtp.messages] == [
-        "【見守り】11月25日 06:00〜12:00 水道の使用がありました（6.0L）",
+        "【見守り】小平 太郎：使用あり 6.0 L ／ 11月25日 06:00〜12:00",
         # the new window, live before its end at 14:00 (its last two hours not read yet)
-        "【見守り】11月25日 08:00〜14:00 一部のデータを受信できませんでした",
+        "【見守り】小平 太郎：使用あり 4.0 L 以上（一部未受信） ／ 11月25日 08:00〜14:00",
     ]
 
 
@@ -349,13 +355,10 @@ def test_two_windows_a_day_make_two_mails_per_recipient(app, smtp, run_jobs):
     run_jobs()
     subjects = sorted((m["To"], m["Subject"]) for m in smtp.messages)
     assert subjects == [
-        ("daughter@example.com", "【見守り】11月25日 06:00〜12:00 水道の使用がありました（6.0L）"),
-        (
-            "daughter@example.com",
-            "【見守り】11月25日 18:00〜翌0:00 水道の使用がありました（12.0L）",
-        ),
-        ("son@example.com", "【見守り】11月25日 06:00〜12:00 水道の使用がありました（6.0L）"),
-        ("son@example.com", "【見守り】11月25日 18:00〜翌0:00 水道の使用がありました（12.0L）"),
+        ("daughter@example.com", "【見守り】小平 太郎：使用あり 12.0 L ／ 11月25日 18:00〜翌0:00"),
+        ("daughter@example.com", "【見守り】小平 太郎：使用あり 6.0 L ／ 11月25日 06:00〜12:00"),
+        ("son@example.com", "【見守り】小平 太郎：使用あり 12.0 L ／ 11月25日 18:00〜翌0:00"),
+        ("son@example.com", "【見守り】小平 太郎：使用あり 6.0 L ／ 11月25日 06:00〜12:00"),
     ]
 
 
@@ -381,6 +384,6 @@ def test_tick_alone_enqueues_nothing_its_job_enqueues_the_sends(app, smtp, run_j
     assert queued() == 1
     run_jobs()
     [message] = smtp.messages
-    assert message["Subject"] == "【見守り】11月26日 06:00〜12:00 水道の使用がありました（12.0L）"
+    assert message["Subject"] == "【見守り】小平 太郎：使用あり 12.0 L ／ 11月26日 06:00〜12:00"
     db.session.expire_all()
     assert db.session.get(Delivery, written).status == "pending"

@@ -29,7 +29,7 @@ def test_reports_run_at_a_moment_then_again(app, runner, smtp, run_jobs):
         assert len(smtp.messages) == 1
     run_jobs()
     [message] = smtp.messages
-    assert message["Subject"] == "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
+    assert message["Subject"] == "【見守り】小平 太郎：使用あり 12.5 L ／ 11月25日 06:00〜12:00"
     # The same moment again: the same idempotence as the worker's tick.
     again = runner.invoke(args=["reports", "run", "--at", "2026-11-25T03:30:00+00:00"])
     assert again.output.strip() == "nothing due"
@@ -46,7 +46,7 @@ def test_reports_run_dry_run_shows_mail_and_writes_nothing(app, runner, smtp, ru
     [line] = result.output.splitlines()
     assert line.startswith("2026-11-25 12:00 on_time registration #")
     assert line.endswith(
-        "used -> son@example.com: 【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
+        "used -> son@example.com: 【見守り】小平 太郎：使用あり 12.5 L ／ 11月25日 06:00〜12:00"
     )
     run_jobs()
     assert smtp.messages == []
@@ -85,11 +85,13 @@ def test_preview_lists_windows_recipients_and_what_each_mail_says(app, smtp):
     mails = preview(jst(2026, 11, 25, 12, 30))
     by_to = {m.to: m for m in mails}
     assert set(by_to) == {"son@example.com", "daughter@example.com", "grandchild@example.com"}
-    assert by_to["daughter@example.com"].subject.endswith("水道の使用がありました（12.5L）")
+    assert by_to["daughter@example.com"].subject.startswith(
+        "【見守り】小平 太郎：使用あり 12.5 L ／"
+    )
     assert "娘 様" in by_to["daughter@example.com"].body_text
     nothing = by_to["grandchild@example.com"]
     assert nothing.status == "missing" and nothing.registration_id == quiet.id
-    assert nothing.subject.endswith("データを受信できませんでした")
+    assert nothing.subject.startswith("【見守り】小平 太郎：データ未着 ／")
     assert db.session.scalars(select(Delivery)).all() == []
 
 
@@ -133,7 +135,7 @@ def test_resend_of_paused_window_only_when_deliberate(app, smtp, run_jobs):
     assert resend(delivery.id, deliberate=True) == "queued"
     run_jobs()
     [message] = smtp.messages
-    assert message["Subject"].endswith("水道の使用がありました（12.5L）")
+    assert message["Subject"].startswith("【見守り】小平 太郎：使用あり 12.5 L ／")
 
 
 def test_preview_of_a_partial_window_names_the_missing_hours_like_the_mail(app, smtp, run_jobs):
@@ -146,5 +148,5 @@ def test_preview_of_a_partial_window_names_the_missing_hours_like_the_mail(app, 
     run_tick(jst(2026, 11, 25, 12, 30))
     run_jobs()
     [message] = smtp.messages
-    assert "10:00" in shown.body_text and "11:00" in shown.body_text
+    assert "受信できなかった時間: 10:00〜12:00\n" in shown.body_text  # one range, not two hours
     assert shown.body_text.strip() == text_body(message).strip()

@@ -38,7 +38,7 @@ def test_usual_use_is_median_of_the_previous_14_days_only(app, smtp, run_jobs):
         assert len(last) == 1
         body = text_body(last[0])
         assert "使用水量: 0.5 L" in body
-        assert "ふだんの使用量: 7.6L（過去14日間の同じ時間帯の中央値）" in body
+        assert "ふだんの使用量: 7.6 L（過去14日間の同じ時間帯の中央値）" in body
 
 
 def test_usual_use_is_computed_once_by_the_first_send_and_kept(app, smtp, run_jobs):

@@ -19,6 +19,7 @@ PRODUCTION = {
     "SECRET_KEY": STRONG_SECRET,
     "APP_BASE_URL": "https://suido.example.jp",
     "MAIL_SERVER": "smtp.example.jp",
+    "MAIL_DEFAULT_SENDER": "小平町水道 <noreply@town.obira.hokkaido.jp>",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
@@ -89,6 +90,35 @@ def test_config_refuses_no_mail_server():
     assert found == ["set MAIL_SERVER to the SMTP server that sends the mails"]
 
 
+@pytest.mark.parametrize(
+    "sender",
+    [
+        None,  # the development default, noreply@localhost
+        "",
+        "noreply@localhost",
+        "小平町水道 <noreply@localhost.localdomain.localhost>",
+        "小平町水道 <noreply@example.com>",
+        "noreply@mail.example.org",
+        "noreply@suido.invalid",
+        "noreply@town.test",
+        "noreply@kodaira",
+        "not an address",
+    ],
+)
+def test_config_refuses_a_sender_that_is_not_on_a_real_domain(sender):
+    found = problems(load_config(production_env(MAIL_DEFAULT_SENDER=sender)))
+    assert len(found) == 1 and found[0].startswith("set MAIL_DEFAULT_SENDER"), found
+
+
+def test_config_sender_on_a_real_domain_starts_and_relaxed_envs_keep_the_default():
+    for sender in ("noreply@town.obira.hokkaido.jp", "小平町水道 <suido@example.co.jp>"):
+        assert problems(load_config(production_env(MAIL_DEFAULT_SENDER=sender))) == []
+    for env in ("development", "testing"):
+        config = load_config({"APP_ENV": env})
+        assert config["MAIL_DEFAULT_SENDER"].endswith("<noreply@localhost>")
+        create_app({**config, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_config_refuses_no_redis_unless_embedded_worker_in_one_process():
     no_redis = problems(load_config(production_env(REDIS_URL=None)))
     assert len(no_redis) == 1 and "REDIS_URL" in no_redis[0]
@@ -121,6 +151,7 @@ def test_config_check_lists_every_problem_and_fails():
         "SECRET_KEY",
         "APP_BASE_URL",
         "MAIL_SERVER",
+        "MAIL_DEFAULT_SENDER",
         "REDIS_URL",
     ]
 

@@ -14,7 +14,7 @@ from tests.support.pages import page
 from tests.support.readings import add_readings
 from tests.support.watch_rows import jst, make_watch
 
-SUBJECT_USED = "【見守り】11月25日 06:00〜12:00 水道の使用がありました（12.5L）"
+SUBJECT_USED = "【見守り】小平 太郎：使用あり 12.5 L ／ 11月25日 06:00〜12:00"
 
 
 def audit(action: str) -> list[AuditLog]:
