@@ -39,6 +39,10 @@ class ReportFacts:
     locale: str
     stop_token: str
     masked_number: str
+    # A test mail (reports/test_mails.py): 【テスト】, and when the real mails come (town
+    # times of day, "12:30").
+    test: bool = False
+    report_times: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=4096)
@@ -97,12 +101,14 @@ def mail_context(facts: ReportFacts) -> dict:
         "missing_hours": missing,
         "change_url": absolute_url("/procedures"),
         "stop_token": facts.stop_token,
+        "test": facts.test,
+        "report_times": list(facts.report_times),
     }
 
 
 def mail_kind(facts: ReportFacts) -> str:
-    """watch_report / watch_followup (kodaira_app/mailer/kinds.py)."""
-    return f"watch_{facts.kind}"
+    """watch_report / watch_followup / watch_report_test (kodaira_app/mailer/kinds.py)."""
+    return "watch_report_test" if facts.test else f"watch_{facts.kind}"
 
 
 class Renderer:
