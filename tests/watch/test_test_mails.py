@@ -60,7 +60,10 @@ def test_every_address_gets_the_last_windows_report_marked_test(
     mails = smtp.messages
     assert sorted(m["To"] for m in mails) == ["daughter@example.com", "son@example.com"]
     son = smtp.to("son@example.com")[0]
-    assert son["Subject"] == "【テスト】【見守り】11月25日 08:00〜14:00 水道の使用がありました（12.0L）"
+    assert (
+        son["Subject"]
+        == "【テスト】【見守り】11月25日 08:00〜14:00 水道の使用がありました（12.0L）"
+    )
     body = text_body(son)
     assert "これはテストメールです。" in body
     assert "実際のお知らせは、毎日 14:30（日本時間）に届きます。" in body
@@ -90,7 +93,9 @@ def test_a_window_without_data_says_so(app, client, clock, account, run_jobs, sm
     press(client, other)
     run_jobs()
     [mail] = smtp.messages
-    assert mail["Subject"] == "【テスト】【見守り】11月25日 08:00〜14:00 データを受信できませんでした"
+    assert (
+        mail["Subject"] == "【テスト】【見守り】11月25日 08:00〜14:00 データを受信できませんでした"
+    )
     assert "使用水量: データを受信できませんでした" in text_body(mail)
 
 
