@@ -14,7 +14,7 @@ report of that window.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
 from flask import current_app
@@ -36,6 +36,8 @@ from kodaira_app.reports.send import facts_for
 from kodaira_app.timeutil import town_tz, utcnow
 
 DAILY_LIMIT = 3  # presses of テストメールを送信 per registration per town day
+# The clerk's copy carries no working stop link: opening it must not stop a recipient.
+NO_STOP_LINK = ""
 
 
 class TestMailError(Exception):
@@ -198,9 +200,7 @@ def send_test(
     sent_to = []
     many = [mail.facts for mail in plan.mails]
     if to is not None:  # the clerk's copy: not the recipient's own stop link
-        many = [
-            ReportFacts(**{**f.__dict__, "stop_token": "", "recipient_email": to}) for f in many
-        ]
+        many = [replace(f, stop_token=NO_STOP_LINK, recipient_email=to) for f in many]
     rendered = Renderer().render_many(many)
     for mail, facts, out in zip(plan.mails, many, rendered, strict=True):
         row = queue_rendered(
