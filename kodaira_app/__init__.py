@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
     from kodaira_app.staff.routes import bp as staff_bp
     from kodaira_app.usage.routes import bp as usage_bp
     from kodaira_app.watch.routes import bp as watch_bp
+    from kodaira_app.watch.test_mail_routes import bp as watch_test_bp
 
     for blueprint in (
         main_bp,
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
         contracts_bp,
         procedures_bp,
         watch_bp,
+        watch_test_bp,
         usage_bp,
         billing_bp,
         api_bp,

@@ -39,6 +39,10 @@ _KINDS = [
     # The reports, written from Delivery rows (kodaira_app/reports/send.py).
     MailKind("watch_report", "report", Audience.RECIPIENT, stop_link=True),
     MailKind("watch_followup", "report", Audience.RECIPIENT, stop_link=True),
+    # A report of a past window sent on request, marked 【テスト】 (reports/test_mails.py).
+    MailKind("watch_report_test", "report", Audience.RECIPIENT, stop_link=True),
+    # To the account holder: a report to one of the addresses was refused for good.
+    MailKind("watch_refused", "watch_refused", Audience.ACCOUNT),
     MailKind("test", "test", Audience.ANYONE),
 ]
 KINDS: dict[str, MailKind] = {kind.name: kind for kind in _KINDS}

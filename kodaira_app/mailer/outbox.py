@@ -36,7 +36,13 @@ def queue_mail(
     spec: MailKind = mail_kind(kind)
     if template is not None and template != spec.template:
         raise ValueError(f"the mail kind {kind!r} uses the template {spec.template!r}")
-    mail = MailRenderer().render(kind, locale, context)
+    return queue_rendered(
+        to=to, kind=kind, locale=locale, mail=MailRenderer().render(kind, locale, context)
+    )
+
+
+def queue_rendered(*, to: str, kind: str, locale: str, mail: dict) -> OutboxMail:
+    """Queue a mail already rendered by MailRenderer (its subject, bodies and headers)."""
     now = utcnow()
     row = OutboxMail(
         kind=kind,

@@ -7,6 +7,7 @@ from kodaira_app.models.mail import OutboxMail
 from kodaira_app.models.readings import ApiToken, Reading, ReadingChange
 from kodaira_app.models.reports import Delivery, ReportSlot, WindowEvaluation
 from kodaira_app.models.sessions import LoginSession
+from kodaira_app.models.test_mails import TestDelivery
 from kodaira_app.models.watch import WatchPause, WatchRecipient, WatchRegistration, WatchWindow
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Reading",
     "ReadingChange",
     "ReportSlot",
+    "TestDelivery",
     "ThrottleEvent",
     "WatchPause",
     "WatchRecipient",

@@ -82,6 +82,8 @@ class WatchRecipient(db.Model):
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the account holder was told a report to this address was refused (once).
+    refusal_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[WatchRegistration] = relationship(back_populates="recipients")
 

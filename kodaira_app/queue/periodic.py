@@ -36,6 +36,10 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("reports-sweep", "kodaira_app.reports.jobs.sweep", "mail", MINUTE, 300),
     # Every outbox mail: lost send jobs, retries that have come due, stale claims.
     PeriodicJob("mail-sweep", "kodaira_app.mailer.pipeline.sweep", "mail", MINUTE, 300),
+    # A report refused for good (5xx) tells the account holder, once per address.
+    PeriodicJob(
+        "report-refusals", "kodaira_app.reports.refusals.notify_refusals", "mail", MINUTE, 300
+    ),
     PeriodicJob(
         "watch-pause-notices",
         "kodaira_app.watch.pauses.send_due_pause_notices",

@@ -7,12 +7,20 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from kodaira_app.contracts.normalize import normalize_customer_number
 from kodaira_app.extensions import db
-from kodaira_app.models import Delivery, WatchRecipient, WindowEvaluation
+from kodaira_app.models import (
+    Customer,
+    Delivery,
+    WatchRecipient,
+    WatchRegistration,
+    WindowEvaluation,
+)
 from kodaira_app.queue.worker import build_worker
 from kodaira_app.reports.console import preview
 from kodaira_app.reports.content import window_label
 from kodaira_app.reports.send import enqueue_deliveries
+from kodaira_app.reports.test_mails import TestMailError, plan_test, send_test
 from kodaira_app.reports.tick import run_tick
 from kodaira_app.timeutil import town_tz
 
@@ -65,6 +73,42 @@ def run_command(at: str, dry_run: bool) -> None:
         # Embedded mode: this command's queue lives in this process only, so send now.
         _work_embedded_queue()
         click.echo("sent by this command (no REDIS_URL): see `flask reports deliveries`")
+
+
+@reports_cli.command("test")
+@click.option("--contract", "number", required=True, help="お客様番号, e.g. 0-0000008002.")
+@click.option("--window-end", "end", required=True, help="The window's end, ISO 8601 with offset.")
+@click.option("--to", "to", default=None, help="Send every recipient's mail only to ADDRESS.")
+def test_command(number: str, end: str, to: str | None) -> None:
+    """Send the report of a past window as a test (【テスト】), whenever the registration
+    was made: the tick's evaluation and the report's templates; the real report of that
+    window is untouched."""
+    registration = _registration(number)
+    try:
+        plan = plan_test(registration, _moment(end))
+        result = send_test(plan, origin="cli", to=to)
+    except TestMailError as exc:
+        raise click.ClickException(f"no test sent: {exc.code}") from None
+    db.session.commit()
+    click.echo(f"window ending {_local(plan.window_end)}: {plan.evaluation.status}")
+    for mail, address in zip(plan.mails, result.sent_to, strict=True):
+        click.echo(f"test -> {address}: {mail.subject}")
+    for recipient in plan.stopped:
+        click.echo(f"skipped (stopped): {recipient.email}")
+    if not current_app.config["REDIS_URL"]:
+        _work_embedded_queue()
+
+
+def _registration(number: str) -> WatchRegistration:
+    digits = normalize_customer_number(number)
+    registration = digits and db.session.scalar(
+        select(WatchRegistration)
+        .join(Customer, Customer.id == WatchRegistration.customer_id)
+        .where(Customer.customer_number == digits, WatchRegistration.ended_at.is_(None))
+    )
+    if not registration:
+        raise click.ClickException(f"no active 見守り registration for {number}")
+    return registration
 
 
 def _work_embedded_queue() -> None:

@@ -40,6 +40,10 @@ class ReportFacts:
     masked_number: str
     home_name: str = ""  # 「鬼鹿の実家」, else the holder's name (WatchRegistration.home_label)
     customer_id: int | None = None  # for the link to 見守り履歴; None in the guide's samples
+    # A test mail (reports/test_mails.py): 【テスト】, and when the real mails come (town
+    # times of day, "12:30").
+    test: bool = False
+    report_times: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=4096)
@@ -126,12 +130,14 @@ def mail_context(facts: ReportFacts) -> dict:
         "change_url": absolute_url("/procedures"),
         "notes_url": external_url("main.faq") + "#notes",
         "stop_token": facts.stop_token,
+        "test": facts.test,
+        "report_times": list(facts.report_times),
     }
 
 
 def mail_kind(facts: ReportFacts) -> str:
-    """watch_report / watch_followup (kodaira_app/mailer/kinds.py)."""
-    return f"watch_{facts.kind}"
+    """watch_report / watch_followup / watch_report_test (kodaira_app/mailer/kinds.py)."""
+    return "watch_report_test" if facts.test else f"watch_{facts.kind}"
 
 
 class Renderer:

@@ -25,6 +25,7 @@ from kodaira_app.reports.evaluation_sql import (
     EVALUATE_AND_DELIVER,
     INSERT_DELIVERIES,
     INSERT_EVALUATIONS,
+    ONE_WINDOW,
     SKIP_EXISTING,
     candidates_sql,
     sql,
@@ -148,6 +149,39 @@ def preview_slot(end: datetime, mode: str, widths: list[int]) -> SlotResult:
             result.preview.append(item)
             result.statuses[row.status] += 1
     return result
+
+
+def evaluate_window(window_id: int, end: datetime, width: int) -> WindowEvaluation | None:
+    """One window ending at `end` evaluated as the tick would, whenever its registration
+    was made, without writing: an evaluation row outside the session (for a test mail),
+    None when the window or its registration is gone."""
+    params = {**_params(end, width), "window_id": window_id}
+    row = db.session.execute(
+        sql(candidates_sql("on_time", usual=True, live=ONE_WINDOW)), params
+    ).one_or_none()
+    if row is None:
+        return None
+    evaluation = WindowEvaluation(
+        registration_id=row.registration_id,
+        window_id=row.window_id,
+        window_start=params["ws"],
+        window_end=end,
+        status=row.status,
+        deciliters=row.deciliters,
+        hours_expected=width,
+        hours_received=row.hours_received,
+        usual_deciliters=row.usual_deciliters,
+        late=False,
+        missing_hours=[],
+    )
+    if row.status == "partial":
+        meter_id = db.session.scalar(
+            select(Customer.meter_id)
+            .join(WatchRegistration, WatchRegistration.customer_id == Customer.id)
+            .where(WatchRegistration.id == row.registration_id)
+        )
+        evaluation.missing_hours = missing_hours(meter_id, params["ws"], width)
+    return evaluation
 
 
 def missing_hours(meter_id: str, window_start: datetime, hours: int) -> list[str]:

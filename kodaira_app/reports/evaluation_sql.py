@@ -22,8 +22,7 @@ WITH {usual} cand AS (
     LEFT JOIN readings rd
            ON rd.meter_id = cu.meter_id AND rd.hour_start >= :ws AND rd.hour_start < :we
     WHERE ww.start_hour = :sh AND ww.width_hours = :w
-      AND ww.created_at < :we AND (ww.removed_at IS NULL OR ww.removed_at > :we)
-      AND r.ended_at IS NULL
+      AND {live}
     GROUP BY ww.id, ww.registration_id
 )
 SELECT c.registration_id, c.window_id, c.hours_received, c.deciliters,
@@ -111,13 +110,25 @@ def sql(statement: str) -> TextClause:
     return stmt.bindparams(*typed) if typed else stmt
 
 
-def candidates_sql(mode: str, usual: bool = False) -> str:
-    """The windows of one slot and one width with their status (and their usual use)."""
+# The windows the tick evaluates: live at the window's end (created before it, not removed
+# by then, the registration not ended).
+_LIVE = """ww.created_at < :we AND (ww.removed_at IS NULL OR ww.removed_at > :we)
+      AND r.ended_at IS NULL"""
+# A test (reports/test_mails.py): one window of a live registration, whenever it was made.
+ONE_WINDOW = "ww.id = :window_id AND r.ended_at IS NULL"
+
+
+def candidates_sql(mode: str, usual: bool = False, live: str = _LIVE) -> str:
+    """The windows of one slot and one width with their status (and their usual use);
+    `live` chooses which windows (ONE_WINDOW: the one of a test)."""
     status = "'missed'" if mode == "missed" else _STATUS
     if not usual:
-        return _CANDIDATES.format(status=status, usual="", usual_column="", usual_join="")
+        return _CANDIDATES.format(
+            status=status, usual="", usual_column="", usual_join="", live=live
+        )
     return _CANDIDATES.format(
         status=status,
+        live=live,
         usual=USUAL_SQL,
         usual_column=", u.usual AS usual_deciliters",
         usual_join=" LEFT JOIN usual u ON u.registration_id = c.registration_id",

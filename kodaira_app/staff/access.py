@@ -150,6 +150,9 @@ PERMISSIONS: dict[str, str] = {
     "tick.preview": STAFF,
     "tick.run": ADMIN,
     "tick.result": ADMIN,
+    # Test mode: a test report of any past window, to the recipients or the clerk only.
+    "tick_test.preview": STAFF,
+    "tick_test.send": STAFF,
     "uploads.index": STAFF,
     "uploads.readings": STAFF,
     "uploads.customers": ADMIN,

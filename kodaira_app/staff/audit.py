@@ -28,6 +28,8 @@ ACTIONS = {
     "resend_repeat": _l("再送（意図的な重複）"),
     "tick_preview": _l("見守り実行のプレビュー"),
     "tick_run": _l("見守り実行"),
+    "tick_test_preview": _l("見守り実行（テスト）のプレビュー"),
+    "tick_test_send": _l("見守り実行（テスト）の送信"),
     "upload": _l("CSV取込"),
     "token_created": _l("APIトークンの発行"),
     "token_revoked": _l("APIトークンの無効化"),

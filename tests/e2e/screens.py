@@ -137,6 +137,8 @@ PICTURED_FORMS = (
     "kodaira_app/contracts/forms.py",
     "kodaira_app/contracts/linking.py",
     "kodaira_app/watch/forms.py",
+    "kodaira_app/watch/recipient_states.py",
+    "kodaira_app/watch/test_mail_routes.py",
 )
 _MSGID = re.compile(r"""\b_l?\(\s*(?:"([^"\\]*)"|'([^'\\]*)')""")
 

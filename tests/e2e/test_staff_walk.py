@@ -1,7 +1,8 @@
 """The staff console as a clerk uses it, in a real browser against the real server and
 worker: log in with password and TOTP, find the customer, preview and run the tick for a
 chosen time, re-send a failed mail (and not twice by accident), read what the recipient
-got, and find each step in the audit log.
+got, send a test report for a registration made just now with the test mode, and find
+each step in the audit log.
 
 Its windows lie three weeks back, so that its tick never touches the days the resident
 walk (test_walk.py) reports on.
@@ -66,6 +67,45 @@ def watched(arrange):
         db.session.remove()
 
 
+FRESH = {"number": "00000009902", "display": "0-0000009902", "meter": "E2E-STAFF-9902"}
+FRESH_SON = "take-son@example.com"
+
+
+def last_end(start_hour: int) -> datetime:
+    """The end of the most recent window starting at `start_hour` that has ended."""
+    now = datetime.now(TOWN)
+    end = town(start_hour, now.date()) + timedelta(hours=6)
+    while end > now:
+        end -= timedelta(days=1)
+    return end
+
+
+@pytest.fixture(scope="module")
+def made_just_now(arrange):
+    """竹さん's contract, registered just now from 06:00, with its last window's water:
+    no tick will ever report that window; the test mode does."""
+    from kodaira_app.extensions import db
+    from kodaira_app.timeutil import utcnow
+    from tests.support.factories import make_customer
+    from tests.support.readings import add_readings
+    from tests.support.watch_rows import make_watch
+
+    end = last_end(6)
+    with arrange.app_context():
+        customer = make_customer(
+            customer_number=FRESH["number"],
+            name_kana="ルモイ タケ",
+            name="留萌 竹",
+            meter_id=FRESH["meter"],
+        )
+        make_watch(
+            hours=(6,), recipients=(("息子", FRESH_SON),), customer=customer, created_at=utcnow()
+        )
+        add_readings(FRESH["meter"], end - timedelta(hours=6), [1.0] * 6)
+        db.session.remove()
+    return end
+
+
 def nav(walk, label: str):
     walk.page.get_by_role("navigation", name="職員メニュー").get_by_role(
         "link", name=label, exact=True
@@ -85,7 +125,9 @@ def wait_for_status(walk, status: str, timeout: float = 30.0) -> None:
     assert delivery_status(walk) == status, walk.server.log_tail()
 
 
-def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, watched):
+def test_a_clerk_answers_my_son_got_no_mail(
+    walk_factory, live_server, clerk, watched, made_just_now
+):
     walk = walk_factory(DESKTOP)
     page = walk.goto("/staff/login", "staff-login")
     labelled(page, "メールアドレス").fill(CLERK)
@@ -160,6 +202,25 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
     frame = page.frame_locator("iframe.mail-html")
     expect(frame.get_by_text("12.5 L").first).to_be_visible()
 
+    # the test mode: a registration made just now, its last window, sent marked 【テスト】
+    nav(walk, "見守り実行")
+    page.get_by_role("link", name=re.compile("テストモード")).click()
+    walk.seen("staff-tick-test")
+    end = made_just_now
+    labelled(page, "お客様番号").fill(FRESH["display"])
+    labelled(page, "見守り期間の終了日").fill(end.date().isoformat())
+    labelled(page, "見守り期間の終了時刻").fill(end.strftime("%H:%M"))
+    page.get_by_role("button", name="プレビュー").click()
+    walk.seen("staff-tick-test-preview")
+    expect(page.locator(".preview-subject")).to_contain_text("【テスト】【見守り】")
+    expect(page.locator(".preview-subject")).to_contain_text("：使用あり 6.0 L ／")
+    expect(page.get_by_role("link", name="CSV取込（検針データ）へ")).to_be_visible()
+    page.get_by_role("button", name="テストとして送信する").click()
+    walk.seen()
+    expect(page.get_by_role("status")).to_have_text("テストとして1通を送信しました。")
+    test_mail = live_server.wait_for_mail(FRESH_SON, match=lambda m: "【テスト】" in m["Subject"])
+    assert "6.0L" in test_mail[-1]["Subject"]
+
     # and every step is in the audit log
     nav(walk, "監査ログ")
     actions = page.locator("table.staff-audit tbody td[data-action]").all_inner_texts()
@@ -171,6 +232,8 @@ def test_a_clerk_answers_my_son_got_no_mail(walk_factory, live_server, clerk, wa
         "見守り実行",
         "再送",
         "メールアドレスの表示",
+        "見守り実行（テスト）のプレビュー",
+        "見守り実行（テスト）の送信",
     ):
         assert action in actions, actions
     walk.close()

@@ -12,6 +12,7 @@ each other in file order (one server, one database), like the guide's own story:
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,9 +26,6 @@ from tests.e2e.screens import label as tr
 from tests.support.mailbox import text_body
 
 TOWN = ZoneInfo("Asia/Tokyo")
-# The day whose windows the reports cover: yesterday in the town, so that every reading of
-# it lies in the past (the importer refuses readings from the future).
-DAY = datetime.now(TOWN).date() - timedelta(days=1)
 
 HANAKO = {
     "number": "00000008002",
@@ -208,7 +206,7 @@ def test_pattern_2_on_a_desktop(walk_factory, story):
     walk.page.get_by_role("link", name=tr("トップページに戻る")).click()
     walk.seen("p2-top")
     # ⑥–⑫: start 24時 (midnight), the child's own address.
-    register_watch(walk, ICHIRO["display"], "24:00", CHILD_NAME[LOCALE], CHILD, "p2")
+    register_watch(walk, ICHIRO["display"], "00:00", CHILD_NAME[LOCALE], CHILD, "p2")
 
     page = open_menu(walk, "契約内容のご確認")
     walk.seen()
@@ -250,48 +248,29 @@ def test_the_father_can_no_longer_add_his_own_contract(walk_factory, story):
     expect(page.get_by_text(reason)).to_be_visible()
 
 
-def import_readings(server, tmp_path) -> None:
-    """The head-end's hourly figures for DAY: 12.5 L at 花子's, nothing at 一郎's at night."""
+def last_end(start_hour: int, now: datetime | None = None) -> datetime:
+    """The end of the most recent window starting at `start_hour` that has ended."""
+    now = now or datetime.now(TOWN)
+    end = at(now.date(), start_hour) + timedelta(hours=6)
+    while end > now:
+        end -= timedelta(days=1)
+    return end
+
+
+def import_readings(server, tmp_path, hanako_end: datetime, ichiro_end: datetime) -> None:
+    """The head-end's hourly figures of each watch's last window: 12.5 L at 花子's,
+    nothing at 一郎's."""
     rows = ["meter_id,hour_start,liters"]
-    for hour, liters in zip(range(6, 12), ("3.0", "5.5", "0", "2.0", "0", "2.0"), strict=True):
-        rows.append(f"{HANAKO['meter']},{at(DAY, hour).isoformat()},{liters}")
-    for hour in range(0, 6):
-        rows.append(f"{ICHIRO['meter']},{at(DAY, hour).isoformat()},0")
+    for i, liters in enumerate(("3.0", "5.5", "0", "2.0", "0", "2.0")):
+        rows.append(
+            f"{HANAKO['meter']},{(hanako_end - timedelta(hours=6 - i)).isoformat()},{liters}"
+        )
+    for i in range(6):
+        rows.append(f"{ICHIRO['meter']},{(ichiro_end - timedelta(hours=6 - i)).isoformat()},0")
     path = tmp_path / "readings.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = server.flask("readings", "import", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def registered_before(arrange, moment: datetime) -> None:
-    """As if both registrations had been made before DAY (the walk made them just now).
-
-    The tick reports only windows that existed before they ended; rather than wait for
-    tomorrow, the registration time is moved back to before DAY's first window.
-    """
-    from sqlalchemy import select, update
-
-    from kodaira_app.extensions import db
-    from kodaira_app.models import Customer, WatchRegistration, WatchWindow
-
-    ours = (
-        select(WatchRegistration.id)
-        .join(Customer, Customer.id == WatchRegistration.customer_id)
-        .where(Customer.customer_number.in_([HANAKO["number"], ICHIRO["number"]]))
-    )
-    with arrange.app_context():
-        db.session.execute(
-            update(WatchWindow)
-            .where(WatchWindow.registration_id.in_(ours))
-            .values(created_at=moment)
-        )
-        db.session.execute(
-            update(WatchRegistration)
-            .where(WatchRegistration.id.in_(ours))
-            .values(created_at=moment)
-        )
-        db.session.commit()
-        db.session.remove()
 
 
 def run_tick(server, moment: datetime) -> str:
@@ -300,40 +279,70 @@ def run_tick(server, moment: datetime) -> str:
     return result.stdout
 
 
-def report_about(window: str, day: date):
-    """A report mail (on time or late) about `window` of `day`."""
+def report_about(window: str, day: date, mark: str = "【見守り】"):
+    """A report mail (on time or late) about `window` of `day`; mark 【テスト】【見守り】 for
+    a test mail."""
     label = f"{day.month}月{day.day}日 {window}"
 
     def match(message) -> bool:
-        return message["Subject"].startswith("【見守り】") and label in message["Subject"]
+        return message["Subject"].startswith(mark) and label in message["Subject"]
 
     return match
 
 
+def press_test_mail(walk, display_number: str) -> None:
+    """見守り登録 → the contract → 登録 → テストメールを送信, on the registration's screen."""
+    page = open_menu(walk, "各種お手続き")
+    page.get_by_role("link", name=tr("見守り登録")).click()
+    page.get_by_label(re.compile(re.escape(display_number))).check()
+    page.get_by_role("button", name=tr("登録")).click()
+    walk.seen()
+    page.get_by_role("button", name=tr("テストメールを送信")).click()
+    walk.seen()
+
+
+def wait_for_state(walk, address: str, state: str, timeout: float = 30.0) -> None:
+    """Reload the registration's screen until `address` shows `state`."""
+    item = walk.page.locator(".recipient-states li").filter(has_text=address)
+    deadline = time.monotonic() + timeout
+    while state not in item.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        walk.page.reload()
+    expect(item).to_contain_text(state)
+
+
 @japanese_only
-def test_report_mails_water_used_and_not_used(live_server, arrange, story, tmp_path):
-    """Readings in, the tick at 06:30 and at 12:30: one mail of each kind arrives."""
+def test_test_mails_report_the_last_window_now(live_server, story, tmp_path):
+    """Registered a minute ago: テストメールを送信 brings each address the report of the
+    last window at once, marked 【テスト】 — used water at 花子's, none at 一郎's — and the
+    screen shows the address's state. No database row is moved back in time."""
     assert {"hanako", "child"} <= story.keys(), "the two registrations of the walk are needed"
-    import_readings(live_server, tmp_path)
-    registered_before(arrange, at(DAY, 0) - timedelta(minutes=1))
+    hanako_end, ichiro_end = last_end(6), last_end(0)
+    import_readings(live_server, tmp_path, hanako_end, ichiro_end)
 
-    # 24時 (00:00–06:00) is reported at 06:30; no water used at 一郎's.
-    run_tick(live_server, at(DAY, 6, 30))
-    none = live_server.wait_for_mail(CHILD, match=report_about("00:00〜06:00", DAY))[-1]
-    assert "：使用なし ／" in none["Subject"]
-    body = text_body(none)
-    assert "この時間帯に水道の使用はありませんでした" in body
-    assert "0-******8003" in body
-
-    # 06:00 (06:00–12:00) is reported at 12:30; 12.5 L used at 花子's.
-    run_tick(live_server, at(DAY, 12, 30))
-    used = live_server.wait_for_mail(SON, match=report_about("06:00〜12:00", DAY))[-1]
+    press_test_mail(story["hanako"], HANAKO["display"])
+    window = f"{(hanako_end - timedelta(hours=6)):%H:%M}〜{hanako_end:%H:%M}"
+    match = report_about(window, (hanako_end - timedelta(hours=6)).date(), "【テスト】【見守り】")
+    used = live_server.wait_for_mail(SON, match=match)[-1]
     assert "：使用あり 12.5 L ／" in used["Subject"]
     body = text_body(used)
+    assert "これはテストメールです。" in body
+    assert "実際のお知らせは、毎日 12:30（日本時間）に届きます。" in body
     assert "12.5 L" in body
     assert "0-******8002" in body
     assert re.search(re.escape(live_server.url) + r"/stop/\S+", body)
     assert used["List-Unsubscribe"]
+    wait_for_state(story["hanako"], SON, "送信済み")
+
+    press_test_mail(story["child"], ICHIRO["display"])
+    day = (ichiro_end - timedelta(hours=6)).date()
+    none = live_server.wait_for_mail(
+        CHILD, match=report_about("00:00〜06:00", day, "【テスト】【見守り】")
+    )[-1]
+    assert "：使用なし ／" in none["Subject"]
+    assert "この時間帯に水道の使用はありませんでした" in text_body(none)
+    assert "0-******8003" in text_body(none)
+    wait_for_state(story["child"], CHILD, "送信済み")
 
 
 def test_cancel_on_the_phone(story):
@@ -364,15 +373,15 @@ def test_cancel_on_the_phone(story):
 
 @japanese_only
 def test_cancel_stops_the_mails(live_server, story):
-    """After 解除, the next day's tick sends 花子's son nothing more."""
+    """After 解除, tomorrow's tick sends 花子's son nothing, and 一郎's child, still
+    watched, the report of tomorrow's 00:00〜06:00 (its data not received)."""
     assert "cancelled" in story, "解除 on the phone is needed"
     before = len(live_server.smtp.to(SON))
-    next_day = DAY + timedelta(days=1)
-    run_tick(live_server, at(next_day, 12, 30))
-    # The tick ran: 一郎's registration, still active, got its (late, no data) mail...
-    live_server.wait_for_mail(CHILD, match=report_about("00:00〜06:00", next_day))
-    # ...and 花子's son no report at all, only the end notice of 解除 before it.
-    reports = [m for m in live_server.smtp.to(SON)[before:] if report_about("", next_day)(m)]
+    tomorrow = datetime.now(TOWN).date() + timedelta(days=1)
+    # A tick for a moment to come: both windows of tomorrow existed before they end.
+    run_tick(live_server, at(tomorrow, 12, 30))
+    live_server.wait_for_mail(CHILD, match=report_about("00:00〜06:00", tomorrow))
+    reports = [m for m in live_server.smtp.to(SON)[before:] if report_about("", tomorrow)(m)]
     assert [m["Subject"] for m in reports] == []
 
 

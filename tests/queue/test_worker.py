@@ -89,7 +89,7 @@ def test_periodic_tick_through_the_worker_sends_the_due_report(app, smtp, run_jo
     run_periodic()
     run_jobs()
     assert sorted(m["To"] for m in smtp.messages) == ["daughter@example.com", "son@example.com"]
-    assert "水道の使用がありました（6.0L）" in smtp.messages[0]["Subject"]
+    assert "：使用あり 6.0 L ／" in smtp.messages[0]["Subject"]
 
 
 @pytest.mark.slow

@@ -77,8 +77,9 @@ def test_statements_do_not_grow_with_the_contracts(app, client, auth, clock, nam
 
 
 # 見守り input: the login session, the contract, its registration with windows and recipients,
-# the stopped addresses, and the latest report and next report of the glance line (3).
-@pytest.mark.parametrize(("name", "most"), [("トップ", 3), ("見守り input", 7), ("ご利用実績", 5)])
+# the stopped addresses, and the latest report and next report of the glance line (3), and
+# each address's last mail (1). トップ reads each address's last mail in one statement too.
+@pytest.mark.parametrize(("name", "most"), [("トップ", 4), ("見守り input", 8), ("ご利用実績", 5)])
 def test_statements_per_page(app, client, auth, clock, name, most):
     customers = account_with(3, auth, clock)
     statements = statements_of(client, PAGES[name](customers[1]))

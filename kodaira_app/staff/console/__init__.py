@@ -7,6 +7,7 @@ from kodaira_app.staff.console.deliveries import bp as deliveries_bp
 from kodaira_app.staff.console.direct_debit import bp as direct_debit_bp
 from kodaira_app.staff.console.outbox import bp as outbox_bp
 from kodaira_app.staff.console.search import bp as search_bp
+from kodaira_app.staff.console.test_mode import bp as tick_test_bp
 from kodaira_app.staff.console.tick import bp as tick_bp
 from kodaira_app.staff.console.tokens import bp as tokens_bp
 from kodaira_app.staff.console.uploads import bp as uploads_bp
@@ -17,6 +18,7 @@ BLUEPRINTS = (
     deliveries_bp,
     outbox_bp,
     tick_bp,
+    tick_test_bp,
     uploads_bp,
     direct_debit_bp,
     tokens_bp,
