@@ -9,7 +9,7 @@ dropped): N windows (10,000) ending on one tick, 2 recipients each, and N / 5 ac
 Faults while it runs: two ticks at once (two `flask reports run` processes, beside the
 workers' own periodic tick); SIGKILL of a random worker (and its work horse) every few
 seconds, a new one started each time; Redis stopped and started again empty; the SMTP
-server stopped for a minute (15 s with --short).
+server stopped for a minute (12 s with --short).
 
 At the end it counts what the SMTP server received per (window, recipient) and per
 Message-ID and prints: delivered, lost (must be 0), duplicates (only in the documented
@@ -63,14 +63,14 @@ class Plan:
         self.windows = windows
         self.account_mails = max(1, windows // 5)
         self.kill_every = (2.0, 4.0) if short else (3.0, 6.0)
-        self.redis_down_at, self.redis_down_for = (6.0, 3.0) if short else (20.0, 10.0)
-        self.smtp_down_at, self.smtp_down_for = (12.0, 15.0) if short else (40.0, 60.0)
-        self.faults_end = 30.0 if short else 110.0
+        self.redis_down_at, self.redis_down_for = (5.0, 3.0) if short else (20.0, 10.0)
+        self.smtp_down_at, self.smtp_down_for = (10.0, 12.0) if short else (40.0, 60.0)
+        self.faults_end = 24.0 if short else 110.0
         self.drain_limit = 110.0 if short else 900.0
         minute = 10 if short else 15
         self.settings = {
             "PERIODIC_MINUTE_SECONDS": str(minute),
-            "QUEUE_LOST_AFTER_SECONDS": str(3 * minute),
+            "QUEUE_LOST_AFTER_SECONDS": str(2 * minute),
             "MAIL_STALE_CLAIM_SECONDS": str(5 * minute),
             "MAIL_RETRY_SECONDS": "1,2,4,8,16" if short else "5,10,20,40,80",
             "MAIL_TIMEOUT": "10",

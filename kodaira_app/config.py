@@ -162,6 +162,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "OUTBOX_RETENTION_DAYS": _int(env, "OUTBOX_RETENTION_DAYS", 90),
         # Readings older than this many months (the current one included) are dropped.
         "READINGS_RETENTION_MONTHS": _int(env, "READINGS_RETENTION_MONTHS", 25),
+        # Window evaluations, their deliveries and those deliveries' mails older than this
+        # many months (the current one included) are deleted (見守り履歴 shows 60 days).
+        "REPORTS_RETENTION_MONTHS": _int(env, "REPORTS_RETENTION_MONTHS", 13),
         # The mail pipeline's clock (kodaira_app/mailer/pipeline.py): the waits between
         # attempts after a temporary failure (out of attempts after the last), how long a
         # queued row or pending delivery waits before the sweeper decides Redis lost its job,

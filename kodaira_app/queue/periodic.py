@@ -59,6 +59,10 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         HOUR,
         600,
     ),
+    # Evaluations older than REPORTS_RETENTION_MONTHS, with their deliveries and mails.
+    PeriodicJob(
+        "reports-retention", "kodaira_app.reports.retention.purge_old_reports", "reports", HOUR, 600
+    ),
     # Mail bodies older than OUTBOX_RETENTION_DAYS are blanked.
     PeriodicJob(
         "outbox-retention", "kodaira_app.mailer.retention.purge_old_bodies", "mail", HOUR, 600

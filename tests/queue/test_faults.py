@@ -275,3 +275,19 @@ def test_smtp_down_longer_than_every_retry_the_mails_still_go_once_it_is_back(
     assert sweep() == 4
     run_jobs()
     assert_one_mail_each(smtp)
+
+
+def test_connection_dropped_mid_batch_delays_only_the_mail_in_flight(app, smtp, run_jobs, clock):
+    watched()
+    clock.freeze(TICK)
+    smtp.drop_data = 1
+    run_tick(TICK)
+    run_jobs()
+    # The job connected again: three mails out at once, the dropped one waits for its retry.
+    assert len(smtp.messages) == 3
+    waiting = db.session.scalars(select(Delivery).where(Delivery.status == "pending")).all()
+    assert [(d.attempts, d.next_attempt_at > utcnow()) for d in waiting] == [(1, True)]
+    clock.advance(timedelta(minutes=1))
+    assert sweep() == 1
+    run_jobs()
+    assert_one_mail_each(smtp)
