@@ -15,7 +15,11 @@ Measured in one run, each against a bare baseline doing the same work:
 Targets on a 2-core machine: evaluation <= 2 s, ingest >= 0.5 x COPY, mails >= 0.5 x bare.
 
     .venv/bin/python -m bench.reports [--registrations 100000] [--history-days 14]
-        [--reading-days 14] [--only tick|ingest] [--tick-runs 3]
+        [--reading-days 14] [--only tick|ingest] [--tick-runs 3] [--workers 1,2]
+
+--workers 1,2: after the in-process send, the same mails again (pending again, the usual
+use to compute again) sent by 1, then 2 `python worker.py` processes against the same
+sink, timed from the enqueue to the last 'sent' mark, each beside the bare figure.
 
 --reading-days 14: before the tick, 13 earlier days of readings are written (INSERT ...
 SELECT, in their months' partitions), so the tick runs with 24 x 14 x N readings present.
@@ -500,7 +504,7 @@ def bench_ticks(
     return ids
 
 
-def bench_send(figures: Figures, app, ids: list[int]) -> None:
+def bench_send(figures: Figures, app, ids: list[int], workers: list[int] | None = None) -> None:
     from kodaira_app.reports.send import BATCH_SIZE, send_deliveries
 
     empty_queues()  # this process sends them itself
@@ -521,6 +525,101 @@ def bench_send(figures: Figures, app, ids: list[int]) -> None:
         f"  target >= 0.5: {'met' if ours / bare >= 0.5 else 'MISSED'}",
     )
     figures.add("peak memory after mails", f"{peak_mb():7.0f} MB")
+    if workers:
+        bench_workers(figures, app, ids, workers, bare)
+
+
+RESET_SLOT = """
+UPDATE deliveries SET status = 'pending', outbox_id = NULL, queued_at = now()
+WHERE id = ANY(:ids)
+"""
+
+
+def reset_sent(ids: list[int]) -> None:
+    """The slot's deliveries pending again, their mails gone, the usual use to compute:
+    each worker run does the whole job."""
+    from kodaira_app.extensions import db
+
+    db.session.execute(text(RESET_SLOT), {"ids": ids})
+    db.session.execute(
+        text(
+            "UPDATE window_evaluations SET usual_pending = true, usual_deciliters = NULL"
+            " WHERE id IN (SELECT evaluation_id FROM deliveries WHERE id = ANY(:ids))"
+        ),
+        {"ids": ids},
+    )
+    db.session.execute(text("DELETE FROM outbox_mails"))
+    db.session.commit()
+    vacuum_analyze()
+
+
+def worker_env(app) -> dict[str, str]:
+    return {
+        **os.environ,
+        "APP_ENV": "testing",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "QUEUE_PREFIX": app.config["QUEUE_PREFIX"],
+        "MAIL_SERVER": app.config["MAIL_SERVER"],
+        "MAIL_PORT": str(app.config["MAIL_PORT"]),
+        "APP_BASE_URL": app.config["APP_BASE_URL"],
+        "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    }
+
+
+def sent_count(ids: list[int]) -> int:
+    from kodaira_app.extensions import db
+
+    count = db.session.scalar(
+        text(
+            "SELECT count(*) FROM deliveries d JOIN outbox_mails o ON o.id = d.outbox_id"
+            " WHERE d.id = ANY(:ids) AND o.status = 'sent'"
+        ),
+        {"ids": ids},
+    )
+    db.session.rollback()
+    return count
+
+
+def bench_workers(figures: Figures, app, ids: list[int], counts: list[int], bare: float) -> None:
+    """The same mails sent by N `python worker.py` processes against the same sink, timed
+    from the enqueue (the workers are up and idle) to the last 'sent' mark."""
+    import subprocess
+
+    from kodaira_app.reports.send import enqueue_deliveries
+
+    root = worker_env(app)["PYTHONPATH"]
+    for n in counts:
+        reset_sent(ids)
+        empty_queues()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "worker.py", "--no-periodic"],
+                cwd=root,
+                env=worker_env(app),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for _ in range(n)
+        ]
+        try:
+            time.sleep(5)  # imported, connected, waiting on the queue
+            started = time.perf_counter()
+            enqueue_deliveries(ids)
+            while sent_count(ids) < len(ids):
+                time.sleep(0.5)
+            took = time.perf_counter() - started
+        finally:
+            for proc in procs:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        rate = len(ids) / took
+        figures.add(
+            f"mails: {n} worker process{'es' if n > 1 else ''}",
+            f"{took:7.2f} s  {rate:>10,.0f} mails/s  = {rate / bare:.2f} x bare",
+        )
 
 
 BARE_TEXT = """{name} 様
@@ -589,7 +688,7 @@ def bench_after_ingest(
     if args.only == "tick":
         empty_queues()
     else:
-        bench_send(figures, app, ids)
+        bench_send(figures, app, ids, args.workers)
 
 
 def main(argv: list[str]) -> int:
@@ -613,6 +712,12 @@ def main(argv: list[str]) -> int:
         type=int,
         default=14,
         help="days of hourly readings present for the tick (the last one is the ingested day)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=None,
+        help="also send the mails with N worker processes each, e.g. 1,2",
     )
     args = parser.parse_args(argv)
     n = args.registrations

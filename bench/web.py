@@ -8,6 +8,11 @@ each for --seconds right after the bare page, --rounds times, and prints req/s, 
 ratio to the bare page of each pair and the median ratio per page.
 
     .venv/bin/python -m bench.web [--seconds 10] [--rounds 3] [--connections 32]
+        [--before PATH]
+
+--before PATH: a checkout of an earlier commit (`git worktree add PATH COMMIT`) served as a
+third gunicorn on the same database, its page measured right after ours in each round:
+before and after in the same run.
 
 Needs `wrk` (Debian's; installed with apt-get when missing and run as root).
 Targets: トップ >= 0.5 x bare, 見守り input and ご利用実績 >= 0.4 x bare.
@@ -100,9 +105,10 @@ def app_env(database_url: str) -> dict[str, str]:
     }
 
 
-def gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+def gunicorn(target: str, port: int, env: dict[str, str], root: str = ROOT) -> subprocess.Popen:
     command = [os.path.join(BIN, "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", target]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    env = {**env, "PYTHONPATH": root}
+    proc = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -151,29 +157,44 @@ def drive(
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def measure(wrk: str, bare_url: str, pages: dict[str, str], cookie: str, args) -> None:
+def measure(
+    wrk: str,
+    bare_url: str,
+    pages: dict[str, str],
+    cookie: str,
+    args,
+    before: tuple[str, dict[str, str]] | None = None,
+) -> None:
     """Each page right after the bare page, --rounds times; the median ratio per page.
 
     The machine is shared: measuring the bare page beside each page, again and again,
-    keeps a change in the load around from passing for a change in the app.
+    keeps a change in the load around from passing for a change in the app. With
+    `before` (the cookie and pages of the --before checkout), its page is measured
+    right after ours, in the same round.
     """
     ratios: dict[str, list[float]] = {label: [] for label in pages}
+    old: dict[str, list[float]] = {label: [] for label in pages}
     for round_ in range(1, args.rounds + 1):
         for label, page_url in pages.items():
             bare = drive(wrk, bare_url, args.seconds, args.connections)
             ours = drive(wrk, page_url, args.seconds, args.connections, cookie)
             ratios[label].append(ours / bare)
-            print(
+            line = (
                 f"round {round_}: {label:<14} {ours:7.0f} req/s  bare {bare:7.0f} req/s"
-                f"  = {ours / bare:.2f} x bare",
-                flush=True,
+                f"  = {ours / bare:.2f} x bare"
             )
+            if before is not None:
+                then = drive(wrk, before[1][label], args.seconds, args.connections, before[0])
+                old[label].append(then / bare)
+                line += f"  (before: {then:7.0f} req/s = {then / bare:.2f} x bare)"
+            print(line, flush=True)
     for label, values in ratios.items():
         ratio = statistics.median(values)
         verdict = "met" if ratio >= TARGETS[label] else "MISSED"
+        then = f"  before {statistics.median(old[label]):.2f} x" if old[label] else ""
         print(
             f"{label:<14} median {ratio:.2f} x bare over {len(values)} rounds"
-            f"  target >= {TARGETS[label]}: {verdict}",
+            f"  target >= {TARGETS[label]}: {verdict}{then}",
             flush=True,
         )
 
@@ -183,6 +204,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="bare + page pairs per page")
+    parser.add_argument(
+        "--before",
+        default=None,
+        help="a checkout of an earlier commit (git worktree add): its pages measured too",
+    )
     args = parser.parse_args(argv)
     wrk = ensure_wrk()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -197,11 +223,18 @@ def main(argv: list[str]) -> int:
         servers.append(gunicorn("wsgi:app", app_port, env))
         servers.append(gunicorn("bench.web:bare_app()", bare_port, env))
         cookie, pages = login(f"http://127.0.0.1:{app_port}")
+        before = None
+        if args.before:
+            before_port = free_port()
+            servers.append(gunicorn("wsgi:app", before_port, env, os.path.abspath(args.before)))
+            before = login(f"http://127.0.0.1:{before_port}")
+            for page_url in before[1].values():
+                drive(wrk, page_url, 2, args.connections, before[0], check=False)
         bare_url = f"http://127.0.0.1:{bare_port}/"
         drive(wrk, bare_url, 2, args.connections, check=False)  # warm-up
         for page_url in pages.values():
             drive(wrk, page_url, 2, args.connections, cookie, check=False)
-        measure(wrk, bare_url, pages, cookie, args)
+        measure(wrk, bare_url, pages, cookie, args, before)
     finally:
         for proc in servers:
             proc.terminate()

@@ -63,6 +63,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _seconds_list(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be whole seconds separated by commas, got {raw!r}") from exc
+    if not values or min(values) < 1:
+        raise ConfigError(f"{name} must list at least one wait of 1 second or more")
+    return values
+
+
 def _database_url(env: dict[str, str]) -> str:
     url = env.get("DATABASE_URL", "")
     if not url:
@@ -168,6 +181,19 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "OUTBOX_RETENTION_DAYS": _int(env, "OUTBOX_RETENTION_DAYS", 90),
         # Readings older than this many months (the current one included) are dropped.
         "READINGS_RETENTION_MONTHS": _int(env, "READINGS_RETENTION_MONTHS", 25),
+        # Window evaluations, their deliveries and those deliveries' mails older than this
+        # many months (the current one included) are deleted (見守り履歴 shows 60 days).
+        "REPORTS_RETENTION_MONTHS": _int(env, "REPORTS_RETENTION_MONTHS", 13),
+        # The mail pipeline's clock (kodaira_app/mailer/pipeline.py): the waits between
+        # attempts after a temporary failure (out of attempts after the last), how long a
+        # queued row or pending delivery waits before the sweeper decides Redis lost its job,
+        # and when a claim belongs to a dead worker. bench/chaos.py shortens them all.
+        "MAIL_RETRY_SECONDS": _seconds_list(env, "MAIL_RETRY_SECONDS", (30, 120, 600, 1800, 3600)),
+        "QUEUE_LOST_AFTER_SECONDS": _int(env, "QUEUE_LOST_AFTER_SECONDS", 300),
+        "MAIL_STALE_CLAIM_SECONDS": _int(env, "MAIL_STALE_CLAIM_SECONDS", 900),
+        # The periodic jobs' minute: every-minute jobs run this often, hourly ones 60 times
+        # as seldom. 60 outside a chaos run.
+        "PERIODIC_MINUTE_SECONDS": _int(env, "PERIODIC_MINUTE_SECONDS", 60),
     }
 
 

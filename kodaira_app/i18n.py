@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kodaira_app import babel_cache
 from kodaira_app.json_errors import from_http_exception
 
 # Each language named in itself, as the language switch shows it.
@@ -102,6 +103,7 @@ def init_i18n(app) -> None:
     """Template filters of the languages; pages say they vary by the visitor's language;
     the error pages (400, 404 …) in the visitor's language too, not Werkzeug's English ones."""
     app.add_template_filter(format_list, "format_list")
+    babel_cache.install(app)
     for code in ERROR_PAGES:
         app.register_error_handler(code, error_page)
 

@@ -88,8 +88,11 @@ def find_session(token: str | None, now: datetime | None = None) -> LoginSession
     """The live row of `token`, its last_seen_at brought up to date; None when it has ended."""
     if not token:
         return None
-    now = now or utcnow()
     row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    return _live(row, now or utcnow())
+
+
+def _live(row: LoginSession | None, now: datetime) -> LoginSession | None:
     if row is None or row.revoked_at is not None:
         return None
     if now >= ends_at(row):
@@ -154,11 +157,18 @@ def is_token_of(row: LoginSession, token: str | None) -> bool:
 
 def load_account(token: str) -> Account | None:
     """Flask-Login's user loader (session and remember cookie): the row decides."""
-    row = find_session(token)
-    if row is None or row.account_id is None:
+    if not token:
         return None
-    account = db.session.get(Account, row.account_id)
-    if account is None or account.closed_at is not None:
+    # One statement for the session row and its account: every page pays for it.
+    found = db.session.execute(
+        select(LoginSession, Account)
+        .join(Account, Account.id == LoginSession.account_id)
+        .where(LoginSession.token_hash == _hash(token))
+    ).first()
+    if found is None or _live(found[0], utcnow()) is None:
+        return None
+    account = found[1]
+    if account.closed_at is not None:
         return None
     account.login_token = token
     return account

@@ -6,7 +6,9 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from babel.dates import format_skeleton
-from flask_babel import format_currency, format_date, format_decimal, get_locale, gettext
+from flask_babel import format_currency, format_date, get_locale, gettext
+
+from kodaira_app.babel_cache import format_decimal
 
 
 def yen(amount: int) -> str:

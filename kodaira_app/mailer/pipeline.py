@@ -31,13 +31,6 @@ log = logging.getLogger(__name__)
 SEND_JOB = "kodaira_app.mailer.pipeline.send_mails"
 BATCH_SIZE = 100  # mails per job: one SMTP connection
 JOB_TIMEOUT = 600
-# Waits between attempts after a temporary failure; after the last one the mail fails.
-BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
-# A queued row whose job has not run in this long was lost (Redis down or restarted).
-LOST_AFTER = timedelta(minutes=5)
-# A claim older than this belongs to a worker that died between claim and send (it is
-# longer than JOB_TIMEOUT, after which RQ has stopped a live one).
-STALE_CLAIM = timedelta(minutes=15)
 SWEEP_LIMIT = 20000
 
 _OUTBOX = OutboxMail.__table__
@@ -57,9 +50,32 @@ def new_message_id() -> str:
     return make_msgid(domain=message_domain())
 
 
+def backoff_seconds() -> tuple[int, ...]:
+    """Waits between attempts after a temporary failure; after the last one the mail fails."""
+    return tuple(current_app.config["MAIL_RETRY_SECONDS"])
+
+
+def lost_after() -> timedelta:
+    """A queued row whose job has not run in this long was lost (Redis down or restarted)."""
+    return timedelta(seconds=current_app.config["QUEUE_LOST_AFTER_SECONDS"])
+
+
+def stale_claim() -> timedelta:
+    """A claim older than this belongs to a worker that died between claim and send."""
+    return timedelta(seconds=current_app.config["MAIL_STALE_CLAIM_SECONDS"])
+
+
+def send_job_timeout() -> int:
+    """RQ stops a send job after this long, well before its claims count as stale: so a
+    stale claim never belongs to a live worker still sending."""
+    return max(1, min(JOB_TIMEOUT, int(stale_claim().total_seconds() * 2 / 3)))
+
+
 def enqueue_mails(ids: list[int], batch_size: int = BATCH_SIZE) -> int:
     """Enqueue send jobs for `ids`, in one Redis round trip; 0, logged, if Redis is down."""
-    return enqueue_batches(SEND_JOB, list(ids), batch_size, queue="mail", timeout=JOB_TIMEOUT)
+    return enqueue_batches(
+        SEND_JOB, list(ids), batch_size, queue="mail", timeout=send_job_timeout()
+    )
 
 
 def sender_for(locale: str) -> str:
@@ -88,9 +104,10 @@ def claim(ids: list[int], now: datetime) -> list[tuple[int, int]]:
 def failure(attempts: int, exc: BaseException, now: datetime) -> dict:
     """The retry policy: the row's new values after a failed attempt."""
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    if is_permanent(exc) or attempts > len(BACKOFF_SECONDS):
+    waits = backoff_seconds()
+    if is_permanent(exc) or attempts > len(waits):
         return {"status": MailStatus.FAILED, "last_error": error, "next_attempt_at": None}
-    retry_at = now + timedelta(seconds=BACKOFF_SECONDS[attempts - 1])
+    retry_at = now + timedelta(seconds=waits[attempts - 1])
     return {"status": MailStatus.QUEUED, "last_error": error, "next_attempt_at": retry_at}
 
 
@@ -99,6 +116,26 @@ def _mark_failed(outbox_id: int, attempts: int, exc: BaseException) -> None:
         update(OutboxMail)
         .where(OutboxMail.id == outbox_id, OutboxMail.status == MailStatus.SENDING)
         .values(**failure(attempts, exc, utcnow()))
+    )
+    db.session.commit()
+
+
+def _mark_untried(outbox_ids: list[int], exc: BaseException) -> None:
+    """Mails the server never saw, because the connection failed before their turn: back
+    to the queue for the first wait, without spending one of their attempts. Otherwise a
+    flaky or absent server would fail the mails at the end of every batch after a few
+    dropped connections, however healthy they are."""
+    if not outbox_ids:
+        return
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(outbox_ids), OutboxMail.status == MailStatus.SENDING)
+        .values(
+            status=MailStatus.QUEUED,
+            attempts=OutboxMail.attempts - 1,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=utcnow() + timedelta(seconds=backoff_seconds()[0]),
+        )
     )
     db.session.commit()
 
@@ -187,15 +224,52 @@ def deliver(rows: list[dict]) -> dict:
     return outcome
 
 
+# Connections one job opens again after the server dropped one mid-batch.
+RECONNECTS = 5
+
+
 def _send(rows: list[dict], attempts: dict[int, int], outcome: dict) -> list[str]:
+    """Send `rows` in order, reconnecting while each connection got at least one mail to
+    the server: a dropped connection costs the mail in flight one attempt, not the batch."""
     errors: list[str] = []
-    senders: dict[str, str] = {}
     remaining = list(rows)
+    senders: dict[str, str] = {}
     _fast_commits(True)
+    try:
+        for _ in range(RECONNECTS + 1):
+            in_flight, exc = _one_connection(remaining, attempts, senders, outcome, errors)
+            if exc is None:
+                break
+            db.session.rollback()
+            if in_flight is None:  # no mail reached the server: it is away, try later
+                break
+            _mark_failed(in_flight, attempts[in_flight], exc)
+            remaining.pop(0)
+            if not remaining:
+                break
+        if remaining:
+            # The mails the server never saw wait for the next attempt, spending none.
+            _mark_untried([row["id"] for row in remaining], exc)
+            errors.append(f"{len(remaining)} unsent: {type(exc).__name__}: {exc}")
+    finally:
+        _fast_commits(False)
+    return errors
+
+
+def _one_connection(
+    remaining: list[dict],
+    attempts: dict[int, int],
+    senders: dict[str, str],
+    outcome: dict,
+    errors: list[str],
+) -> tuple[int | None, BaseException | None]:
+    """Send from the front of `remaining` over one connection until it is empty or the
+    connection fails: (the id in flight when it failed, or None; the error, or None)."""
+    in_flight = None
     try:
         with mail.connect() as conn:
             while remaining:
-                row = remaining.pop(0)
+                row = remaining[0]
                 sender = senders.get(row["locale"]) or senders.setdefault(
                     row["locale"], sender_for(row["locale"])
                 )
@@ -208,25 +282,24 @@ def _send(rows: list[dict], attempts: dict[int, int], outcome: dict) -> list[str
                     headers=row["headers"],
                     message_id=row["message_id"],
                 )
+                in_flight = row["id"]
                 try:
                     send_bytes(conn, sender, row["to_addr"], data)
                 except Exception as exc:
                     if _connection_lost(exc):
-                        remaining.insert(0, row)
                         raise
+                    in_flight = None
+                    remaining.pop(0)
                     _mark_failed(row["id"], attempts[row["id"]], exc)
                     errors.append(f"#{row['id']}: {exc}")
                     continue
+                in_flight = None
+                remaining.pop(0)
                 _mark_sent(row["id"])
                 outcome["sent"] += 1
-    except Exception as exc:  # the connection failed: every mail not yet sent waits
-        db.session.rollback()
-        for row in remaining:
-            _mark_failed(row["id"], attempts[row["id"]], exc)
-        errors.append(f"{len(remaining)} unsent: {type(exc).__name__}: {exc}")
-    finally:
-        _fast_commits(False)
-    return errors
+    except Exception as exc:  # the connection failed (or could not be opened)
+        return in_flight, exc
+    return None, None
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -235,10 +308,12 @@ def sweep(now: datetime | None = None) -> int:
     queued = OutboxMail.status == MailStatus.QUEUED
     due = or_(
         and_(
-            queued, OutboxMail.next_attempt_at.is_(None), OutboxMail.queued_at <= now - LOST_AFTER
+            queued,
+            OutboxMail.next_attempt_at.is_(None),
+            OutboxMail.queued_at <= now - lost_after(),
         ),
         and_(queued, OutboxMail.next_attempt_at <= now),
-        and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at <= now - STALE_CLAIM),
+        and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at <= now - stale_claim()),
     )
     candidates = db.session.scalars(
         select(OutboxMail.id).where(due).order_by(OutboxMail.id).limit(SWEEP_LIMIT)

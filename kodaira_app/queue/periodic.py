@@ -63,6 +63,10 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         HOUR,
         600,
     ),
+    # Evaluations older than REPORTS_RETENTION_MONTHS, with their deliveries and mails.
+    PeriodicJob(
+        "reports-retention", "kodaira_app.reports.retention.purge_old_reports", "reports", HOUR, 600
+    ),
     # Mail bodies older than OUTBOX_RETENTION_DAYS are blanked.
     PeriodicJob(
         "outbox-retention", "kodaira_app.mailer.retention.purge_old_bodies", "mail", HOUR, 600
@@ -70,14 +74,21 @@ PERIODIC_JOBS: list[PeriodicJob] = [
 ]
 
 
-def slot_id(job: PeriodicJob, now: datetime, prefix: str) -> str:
+def interval_seconds(job: PeriodicJob, minute: int = MINUTE) -> int:
+    """The job's interval in a periodic minute of `minute` seconds (PERIODIC_MINUTE_SECONDS)."""
+    return max(1, job.interval * minute // MINUTE)
+
+
+def slot_id(job: PeriodicJob, now: datetime, prefix: str, minute: int = MINUTE) -> str:
     """`<prefix>-<name>-<start of the slot, UTC>`: the same in every process.
 
     The prefix (QUEUE_PREFIX) keeps two installations, or two test runs, on one Redis from
     taking each other's slots.
     """
-    start = int(now.timestamp()) // job.interval * job.interval
-    return f"{prefix}-{job.name}-{datetime.fromtimestamp(start, UTC):%Y%m%d%H%M}"
+    interval = interval_seconds(job, minute)
+    start = int(now.timestamp()) // interval * interval
+    stamp = "%Y%m%d%H%M" if interval % MINUTE == 0 else "%Y%m%d%H%M%S"
+    return f"{prefix}-{job.name}-{datetime.fromtimestamp(start, UTC):{stamp}}"
 
 
 def run_periodic(now: datetime | None = None) -> int:
@@ -89,14 +100,15 @@ def run_periodic(now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     prefix = current_app.config["QUEUE_PREFIX"]
+    minute = current_app.config["PERIODIC_MINUTE_SECONDS"]
     enqueued = 0
     for job in PERIODIC_JOBS:
         enqueued += enqueue_now(
             job.func,
             queue=job.queue,
-            job_id=slot_id(job, now, prefix),
+            job_id=slot_id(job, now, prefix, minute),
             unique=True,
             job_timeout=job.timeout,
-            result_ttl=job.interval,
+            result_ttl=interval_seconds(job, minute),
         )
     return enqueued

@@ -98,10 +98,11 @@ def start_embedded_worker(
 
 def periodic_loop(app: Flask, stop: threading.Event) -> None:
     """Enqueue the periodic jobs at the start of every minute until `stop` is set."""
+    minute = app.config["PERIODIC_MINUTE_SECONDS"]
     while not stop.is_set():
         try:
             with app.app_context():
                 run_periodic()
         except Exception:  # a Redis or database outage must not end the loop
             log.exception("could not enqueue the periodic jobs")
-        stop.wait(60 - time.time() % 60 + 0.5)
+        stop.wait(minute - time.time() % minute + min(0.5, minute / 10))

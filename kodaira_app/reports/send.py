@@ -12,13 +12,13 @@ commit leaves the rows pending, for `requeue_unwritten`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import make_msgid
 
 from sqlalchemy import bindparam, select, update
 
 from kodaira_app.extensions import db
-from kodaira_app.mailer.pipeline import deliver, message_domain
+from kodaira_app.mailer.pipeline import deliver, lost_after, message_domain, send_job_timeout
 from kodaira_app.models import (
     Customer,
     Delivery,
@@ -38,9 +38,6 @@ log = logging.getLogger(__name__)
 
 SEND_JOB = "kodaira_app.reports.send.send_deliveries"
 BATCH_SIZE = 100  # deliveries per job: one render pass, one SMTP connection
-JOB_TIMEOUT = 600
-# A pending row whose job has not run in this long was lost (Redis down or restarted).
-LOST_AFTER = timedelta(minutes=5)
 SWEEP_LIMIT = 20000
 
 _OUTBOX = OutboxMail.__table__
@@ -49,7 +46,10 @@ _DELIVERIES = Delivery.__table__
 
 def enqueue_deliveries(ids: list[int], batch_size: int = BATCH_SIZE) -> int:
     """Enqueue send jobs for `ids` in one Redis round trip; 0, logged, if Redis is down."""
-    return enqueue_batches(SEND_JOB, list(ids), batch_size, queue="mail", timeout=JOB_TIMEOUT)
+    # The job claims the mails it writes: RQ must stop it before those claims go stale.
+    return enqueue_batches(
+        SEND_JOB, list(ids), batch_size, queue="mail", timeout=send_job_timeout()
+    )
 
 
 def _take(ids: list[int]) -> list[int]:
@@ -190,7 +190,7 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
 def requeue_unwritten(now: datetime | None = None) -> int:
     """Re-enqueue deliveries whose send job was lost before it wrote their mails."""
     now = now or utcnow()
-    lost = (Delivery.stage == DeliveryStatus.PENDING) & (Delivery.queued_at <= now - LOST_AFTER)
+    lost = (Delivery.stage == DeliveryStatus.PENDING) & (Delivery.queued_at <= now - lost_after())
     candidates = db.session.scalars(
         select(Delivery.id).where(lost).order_by(Delivery.id).limit(SWEEP_LIMIT)
     ).all()

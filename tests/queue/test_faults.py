@@ -115,7 +115,8 @@ def test_smtp_down_then_back(app, smtp, run_jobs):
     run_tick(TICK)
     run_jobs()
     rows = db.session.scalars(select(Delivery)).all()
-    assert {(d.status, d.attempts) for d in rows} == {("pending", 1)}
+    # The server never saw them: no attempt spent, however long it stays away.
+    assert {(d.status, d.attempts) for d in rows} == {("pending", 0)}
     assert all("ConnectionRefusedError" in d.last_error for d in rows)
     assert all(d.next_attempt_at > utcnow() for d in rows)
     # Not due yet: the sweeper leaves them; the job run again claims nothing.
@@ -124,7 +125,7 @@ def test_smtp_down_then_back(app, smtp, run_jobs):
     assert sweep(now=utcnow() + timedelta(minutes=1)) == 4
     run_jobs()
     assert_one_mail_each(smtp)
-    assert {d.attempts for d in db.session.scalars(select(Delivery))} == {2}
+    assert {d.attempts for d in db.session.scalars(select(Delivery))} == {1}
 
 
 def test_temporary_refusal_is_retried_with_backoff(app, smtp, run_jobs):
@@ -251,3 +252,42 @@ def test_redis_down_while_user_registers_through_the_screens(app, client, auth, 
     reports = [m for m in smtp.messages[notices:] if m["Subject"].startswith("【見守り】")]
     assert [m["To"] for m in reports] == ["son@example.com"]
     assert reports[0]["Subject"].endswith("06:00〜12:00 データを受信できませんでした")
+
+
+def test_smtp_down_longer_than_every_retry_the_mails_still_go_once_it_is_back(
+    app, smtp, run_jobs, clock
+):
+    watched()
+    state = app.extensions["mail"]
+    port, state.port = state.port, closed_port()
+    clock.freeze(TICK)
+    run_tick(TICK)
+    run_jobs()
+    # More failed connections than a mail has attempts: none of them was the mail's fault.
+    for _ in range(8):
+        clock.advance(timedelta(hours=1))
+        assert sweep() == 4
+        run_jobs()
+    rows = db.session.scalars(select(Delivery)).all()
+    assert {d.status for d in rows} == {"pending"}
+    state.port = port
+    clock.advance(timedelta(hours=1))
+    assert sweep() == 4
+    run_jobs()
+    assert_one_mail_each(smtp)
+
+
+def test_connection_dropped_mid_batch_delays_only_the_mail_in_flight(app, smtp, run_jobs, clock):
+    watched()
+    clock.freeze(TICK)
+    smtp.drop_data = 1
+    run_tick(TICK)
+    run_jobs()
+    # The job connected again: three mails out at once, the dropped one waits for its retry.
+    assert len(smtp.messages) == 3
+    waiting = db.session.scalars(select(Delivery).where(Delivery.status == "pending")).all()
+    assert [(d.attempts, d.next_attempt_at > utcnow()) for d in waiting] == [(1, True)]
+    clock.advance(timedelta(minutes=1))
+    assert sweep() == 1
+    run_jobs()
+    assert_one_mail_each(smtp)

@@ -28,6 +28,10 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, smtp_server, session, envelope):
+        if self.server.drop_data > 0:  # the data came in; the connection goes, no reply
+            self.server.drop_data -= 1
+            smtp_server.transport.close()
+            return "421 closing"
         if self.server.refuse_data:
             return self.server.refuse_data
         with self.server.lock:
@@ -50,6 +54,7 @@ class SMTPServer:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_rcpt: str | None = None
         self.refuse_data: str | None = None
+        self.drop_data = 0  # the next N mails: the connection is dropped mid-DATA
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -68,6 +73,7 @@ class SMTPServer:
             self.envelopes.clear()
         self.refuse_rcpt = None
         self.refuse_data = None
+        self.drop_data = 0
 
     @property
     def messages(self) -> list[EmailMessage]:
