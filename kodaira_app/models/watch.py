@@ -30,6 +30,10 @@ class WatchRegistration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 異変のお知らせ (kodaira_app/alerts/rules.py): each rule's N hours; NULL is off.
+    alert_flow_hours: Mapped[int | None] = mapped_column()
+    alert_idle_hours: Mapped[int | None] = mapped_column()
+    alert_nodata_hours: Mapped[int | None] = mapped_column()
 
     windows: Mapped[list[WatchWindow]] = relationship(
         back_populates="registration", order_by="WatchWindow.position"
@@ -76,6 +80,8 @@ class WatchRecipient(db.Model):
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 見守り協力者: no reports, only the alerts nobody in the family confirmed in time.
+    helper: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     registration: Mapped[WatchRegistration] = relationship(back_populates="recipients")
 

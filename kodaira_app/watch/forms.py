@@ -11,6 +11,7 @@ from wtforms import FieldList, Form, FormField, RadioField, SelectField, StringF
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 
+from kodaira_app.alerts import forms as alert_forms
 from kodaira_app.i18n import LANGUAGES
 from kodaira_app.validators import PlainName
 from kodaira_app.watch import notices
@@ -115,6 +116,7 @@ class WatchInputForm(FlaskForm):
     recipients = FieldList(
         FormField(RecipientForm), min_entries=MAX_RECIPIENTS, max_entries=MAX_RECIPIENTS
     )
+    alerts = FormField(alert_forms.AlertsForm)  # 異変のお知らせ (kodaira_app/alerts/forms.py)
     submit = SubmitField(_l("確認"))
 
     def __init__(self, *args, width: int, registration=None, stopped=frozenset(), **kwargs):
@@ -134,6 +136,7 @@ class WatchInputForm(FlaskForm):
         self._check_extra_fields()
         self._check_hours()
         self._check_recipients()
+        alert_forms.check(self)
         fields_ok = not any(f.errors for name, f in self._fields.items() if name != "recipients")
         rows_ok = not any(entry.form.errors for entry in self.recipients.entries)
         return fields_ok and rows_ok and not (self.form_errors or self.recipients_errors)

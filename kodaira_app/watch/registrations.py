@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kodaira_app.alerts import settings as alert_settings
 from kodaira_app.contracts.queries import active_registration
 from kodaira_app.extensions import db
 from kodaira_app.models import Account, Customer, WatchRecipient, WatchRegistration, WatchWindow
@@ -24,12 +25,15 @@ class Draft:
     customer_id: int
     hours: list[int]
     recipients: list[Recipient] = field(default_factory=list)
+    # 異変のお知らせ (kodaira_app/alerts/forms.py settings()); None leaves them as they are.
+    alerts: dict | None = None
 
     def to_session(self) -> dict:
         return {
             "customer_id": self.customer_id,
             "hours": list(self.hours),
             "recipients": [[r.name, r.email, r.locale] for r in self.recipients],
+            "alerts": self.alerts,
         }
 
     @classmethod
@@ -41,6 +45,7 @@ class Draft:
                 customer_id=int(data["customer_id"]),
                 hours=[int(h) for h in data["hours"]],
                 recipients=[Recipient(*row) for row in data["recipients"]],
+                alerts=data.get("alerts"),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -86,6 +91,8 @@ def save_registration(
             return active_registration(customer.id)
     changed = _replace_windows(registration, draft.hours, width, now)
     added, recipients_changed = _replace_recipients(registration, customer, draft.recipients, now)
+    if draft.alerts is not None:
+        recipients_changed |= alert_settings.apply(registration, account, customer, draft.alerts)
     if changed or recipients_changed:
         registration.updated_at = now
     db.session.flush()

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from kodaira_app.alerts import forms as alert_forms
 from kodaira_app.contracts.queries import (
     account_contracts,
     active_registration,
@@ -101,7 +102,9 @@ def initial_data(customer: Customer, registration) -> dict:
     hours = [str(h) for h in hours] + ["", ""]
     recipients = [{"name": n, "email": e, "locale": loc} for n, e, loc in rows]
     recipients += [{"locale": default_locale}] * (5 - len(recipients))
-    return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients}
+    kept = draft is not None and draft.alerts
+    alerts = alert_forms.draft_alerts(draft) if kept else alert_forms.initial(registration)
+    return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients, "alerts": alerts}
 
 
 def registration_with_rows(customer_id: int) -> WatchRegistration | None:
@@ -134,7 +137,8 @@ def edit(customer_id: int):
         data = initial_data(customer, registration)
         form = WatchInputForm(data=data, width=window_width(), **limits)
     if request.method == "POST" and form.validate():
-        session[DRAFT_KEY] = Draft(customer.id, form.hours, form.recipient_rows).to_session()
+        draft = Draft(customer.id, form.hours, form.recipient_rows, form.alert_settings)
+        session[DRAFT_KEY] = draft.to_session()
         return redirect(url_for(".confirm", customer_id=customer.id))
     return render_template(
         "watch/input.html",
