@@ -119,6 +119,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "ALERT_NODATA_HOURS": _int(env, "ALERT_NODATA_HOURS", 6),
         "ALERT_LEAK_HOURS": _int(env, "ALERT_LEAK_HOURS", 24),
         "ALERT_TOWN_SILENT_PERCENT": _int(env, "ALERT_TOWN_SILENT_PERCENT", 20),
+        "ALERT_TOWN_MIN_METERS": _int(env, "ALERT_TOWN_MIN_METERS", 10),
         "ALERT_HELPER_AFTER_HOURS": _int(env, "ALERT_HELPER_AFTER_HOURS", 2),
         "ALERT_STAFF_EMAIL": env.get("ALERT_STAFF_EMAIL", ""),
         "BABEL_DEFAULT_LOCALE": "ja",

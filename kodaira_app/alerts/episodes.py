@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from kodaira_app.alerts import evaluation
 from kodaira_app.alerts.confirm import episode_confirmation
@@ -52,9 +52,9 @@ def _hours_in_use(rule: AlertRule) -> list[int]:
     column = getattr(WatchRegistration, COLUMNS[rule])
     return sorted(
         db.session.scalars(
-            select(distinct(column)).where(
-                WatchRegistration.ended_at.is_(None), column.is_not(None)
-            )
+            select(column)
+            .where(WatchRegistration.ended_at.is_(None), column.is_not(None))
+            .distinct()
         )
     )
 
@@ -90,7 +90,9 @@ def town_outage(until: datetime, now: datetime) -> TownOutage | None:
     config = current_app.config
     meters, silent = evaluation.town_silence(until, config["ALERT_NODATA_HOURS"])
     current = db.session.scalar(select(TownOutage).where(TownOutage.ended_at.is_(None)))
-    if meters and silent * 100 > meters * config["ALERT_TOWN_SILENT_PERCENT"]:
+    # A town of a few meters has no outage to tell from a few silent homes.
+    town = meters >= max(config["ALERT_TOWN_MIN_METERS"], 1)
+    if town and silent * 100 > meters * config["ALERT_TOWN_SILENT_PERCENT"]:
         if current is None:
             current = TownOutage(started_at=now, silent=silent, meters=meters)
             db.session.add(current)
