@@ -34,7 +34,7 @@ def report_token(stop_token: str) -> str:
 
 
 def confirm_url(token: str) -> str:
-    return absolute_url(f"/confirm/{token}")
+    return absolute_url(f"/alerts/confirm/{token}")
 
 
 @dataclass

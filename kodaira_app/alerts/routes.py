@@ -14,7 +14,7 @@ from kodaira_app.models import Customer, WatchRegistration
 bp = Blueprint("alerts", __name__)
 
 
-@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@bp.route("/alerts/confirm/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the credential, as on the stop page
 def confirm_page(token: str):
     """GET shows a button; POST with the token records who confirmed and when."""
