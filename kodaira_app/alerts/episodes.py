@@ -62,6 +62,15 @@ def _hours_in_use(rule: AlertRule) -> list[int]:
 def evaluate(now: datetime | None = None) -> dict:
     """Run the rules for `now`; counts of what changed. Commits."""
     now = now or utcnow()
+    today = now.astimezone(town_tz()).date()
+    opened, closed, outage = update_episodes(now)
+    mailed = write_due_mails(now, today, outage)
+    db.session.commit()
+    return {"opened": opened, "closed": closed, "mailed": mailed, "town_outage": bool(outage)}
+
+
+def update_episodes(now: datetime) -> tuple[int, int, TownOutage | None]:
+    """The set-based part: close what ended, the town's silence, open what started."""
     until = _hour(now)
     today = now.astimezone(town_tz()).date()
     thresholds = _thresholds()
@@ -80,9 +89,7 @@ def evaluate(now: datetime | None = None) -> dict:
     leak_hours = current_app.config["ALERT_LEAK_HOURS"]
     opened += len(evaluation.open_episodes(AlertRule.LEAK, leak_hours, until, now, 1, today))
     db.session.flush()
-    mailed = write_due_mails(now, today, outage)
-    db.session.commit()
-    return {"opened": opened, "closed": closed, "mailed": mailed, "town_outage": bool(outage)}
+    return opened, closed, outage
 
 
 def town_outage(until: datetime, now: datetime) -> TownOutage | None:
