@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kodaira_app.auth.tokens import sign, unsign
+from kodaira_app.auth.tokens import sign, sign_stable, unsign, unsign_stable
 from kodaira_app.extensions import db
 from kodaira_app.links import absolute_url
 from kodaira_app.models import AlertConfirmation, AlertEpisode, WatchRecipient
 from kodaira_app.timeutil import town_tz, utcnow
 
 SALT = "alert-confirm"
+REPORT_SALT = "report-confirm"
 MAX_AGE = 30 * 24 * 3600
 
 
@@ -29,8 +30,9 @@ def alert_token(episode_id: int, recipient_id: int) -> str:
     return sign({"e": episode_id, "r": recipient_id}, SALT)
 
 
-def report_token(stop_token: str) -> str:
-    return sign({"s": stop_token}, SALT)
+def report_token(stop_token: str, window: str = "") -> str:
+    """A report's link: its recipient (by stop token) and its window, the same every time."""
+    return sign_stable({"s": stop_token, "w": window}, REPORT_SALT)
 
 
 def confirm_url(token: str) -> str:
@@ -47,7 +49,7 @@ class Link:
 
 
 def load(token: str) -> Link | None:
-    data = unsign(token, SALT, MAX_AGE)
+    data = unsign_stable(token, REPORT_SALT) or unsign(token, SALT, MAX_AGE)
     if data is None:
         return None
     if "s" in data:

@@ -41,9 +41,9 @@ def confirm_page(token: str):
 
 
 @bp.app_template_global("report_confirm_url")
-def report_confirm_url(stop_token: str) -> str:
-    """The 確認しました link of a report mail, from its recipient's stop token."""
-    return confirm.confirm_url(confirm.report_token(stop_token))
+def report_confirm_url(stop_token: str, window: str = "") -> str:
+    """The 確認しました link of a report mail, from its recipient's stop token and window."""
+    return confirm.confirm_url(confirm.report_token(stop_token, window))
 
 
 @bp.app_template_global("alert_confirmed_line")
