@@ -171,7 +171,8 @@ def write_due_mails(now: datetime, today, outage: TownOutage | None) -> int:
     escalate_before = now - timedelta(hours=current_app.config["ALERT_HELPER_AFTER_HOURS"])
     due = list(
         db.session.scalars(
-            select(AlertEpisode).where(
+            select(AlertEpisode)
+            .where(
                 (AlertEpisode.ended_at.is_(None) & AlertEpisode.start_mailed_at.is_(None))
                 | (AlertEpisode.ended_at.is_not(None) & AlertEpisode.end_mailed_at.is_(None))
                 | (
@@ -181,6 +182,8 @@ def write_due_mails(now: datetime, today, outage: TownOutage | None) -> int:
                     & (AlertEpisode.rule != AlertRule.LEAK.value)
                 )
             )
+            # A second run at the same time (a slow minute) skips what this one mails.
+            .with_for_update(skip_locked=True)
         )
     )
     if not due:
