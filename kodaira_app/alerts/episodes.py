@@ -79,6 +79,14 @@ def update_episodes(now: datetime) -> tuple[int, int, TownOutage | None]:
         evaluation.drop_episodes(rule, now)
         closed += len(evaluation.close_episodes(rule, until, now, thresholds[rule]))
     outage = town_outage(until, now)
+    leak_hours = current_app.config["ALERT_LEAK_HOURS"]
+    if db.session.get_bind().dialect.name == "postgresql":
+        spans = [leak_hours] + [n for rule in FAMILY_RULES for n in _hours_in_use(rule)]
+        opened = evaluation.open_all_pg(
+            until, now, thresholds[AlertRule.FLOW], leak_hours, max(spans), today, bool(outage)
+        )
+        db.session.flush()
+        return len(opened), closed, outage
     opened = 0
     for rule in FAMILY_RULES:
         held = rule == AlertRule.NODATA and outage is not None
@@ -86,7 +94,6 @@ def update_episodes(now: datetime) -> tuple[int, int, TownOutage | None]:
             opened += len(
                 evaluation.open_episodes(rule, n, until, now, thresholds[rule], today, held)
             )
-    leak_hours = current_app.config["ALERT_LEAK_HOURS"]
     opened += len(evaluation.open_episodes(AlertRule.LEAK, leak_hours, until, now, 1, today))
     db.session.flush()
     return opened, closed, outage

@@ -148,3 +148,70 @@ def town_silence(until: datetime, hours: int) -> tuple[int, int]:
         sql(TOWN_SILENCE), {"since": until - timedelta(hours=hours), "until": until}
     ).one()
     return int(row.meters or 0), int(row.silent or 0)
+
+
+# PostgreSQL: every rule in one pass over the readings (one aggregate per registration,
+# each rule's span from its own N), like the bare query; SQLite takes the loop above.
+OPEN_ALL_PG = """
+WITH a AS (
+    SELECT r.id AS registration_id, r.alert_flow_hours AS fh, r.alert_idle_hours AS ih,
+           r.alert_nodata_hours AS nh,
+           SUM(CASE WHEN rd.hour_start >= :until - r.alert_flow_hours * interval '1 hour'
+                     AND rd.deciliters >= :thr THEN 1 ELSE 0 END) AS flow,
+           SUM(CASE WHEN rd.hour_start >= :until - r.alert_idle_hours * interval '1 hour'
+                    THEN 1 ELSE 0 END) AS idle_got,
+           MAX(CASE WHEN rd.hour_start >= :until - r.alert_idle_hours * interval '1 hour'
+                    THEN rd.deciliters END) AS idle_top,
+           SUM(CASE WHEN rd.hour_start >= :until - r.alert_nodata_hours * interval '1 hour'
+                    THEN 1 ELSE 0 END) AS nodata_got,
+           SUM(CASE WHEN rd.hour_start >= :since AND rd.deciliters >= 1
+                    THEN 1 ELSE 0 END) AS leak
+    FROM watch_registrations r
+    JOIN customers cu ON cu.id = r.customer_id
+    LEFT JOIN readings rd
+           ON rd.meter_id = cu.meter_id AND rd.hour_start >= :span AND rd.hour_start < :until
+    WHERE r.ended_at IS NULL AND cu.meter_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM watch_pauses p
+                      WHERE p.registration_id = r.id AND p.cancelled_at IS NULL
+                        AND p.start_date <= :town_date AND p.end_date >= :town_date)
+    GROUP BY r.id
+), c AS (
+    SELECT registration_id, 'flow' AS rule, fh AS n FROM a WHERE fh IS NOT NULL AND flow = fh
+    UNION ALL
+    SELECT registration_id, 'idle', ih FROM a
+    WHERE ih IS NOT NULL AND idle_got = ih AND idle_top = 0
+    UNION ALL
+    SELECT registration_id, 'nodata', nh FROM a WHERE nh IS NOT NULL AND nodata_got = 0
+    UNION ALL
+    SELECT registration_id, 'leak', :leak FROM a WHERE leak = :leak
+)
+INSERT INTO alert_episodes (registration_id, rule, started_at, detected_at, hours, held)
+SELECT c.registration_id, c.rule, :until - c.n * interval '1 hour', :now, c.n,
+       c.rule = 'nodata' AND :held
+FROM c
+WHERE NOT EXISTS (SELECT 1 FROM alert_episodes e WHERE e.registration_id = c.registration_id
+                  AND e.rule = c.rule AND e.ended_at IS NULL)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+def open_all_pg(
+    until: datetime, now: datetime, thr: int, leak: int, span: int, town_date, held: bool
+) -> list[int]:
+    """PostgreSQL: the episodes of every rule opened in one statement; their ids."""
+    statement = sql(OPEN_ALL_PG).bindparams(bindparam("span", type_=UTCDateTime()))
+    rows = db.session.execute(
+        statement,
+        {
+            "until": until,
+            "now": now,
+            "since": until - timedelta(hours=leak),
+            "span": until - timedelta(hours=span),
+            "thr": thr,
+            "leak": leak,
+            "town_date": town_date,
+            "held": held,
+        },
+    )
+    return [row.id for row in rows]
