@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
     init_web(app)
     init_queue(app)
 
+    from kodaira_app.alerts.routes import bp as alerts_bp
     from kodaira_app.api.routes import bp as api_bp
     from kodaira_app.auth.routes import bp as auth_bp
     from kodaira_app.billing.routes import bp as billing_bp
@@ -67,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
         procedures_bp,
         watch_bp,
         watch_test_bp,
+        alerts_bp,
         usage_bp,
         billing_bp,
         api_bp,

@@ -14,6 +14,7 @@ COMMAND_GROUPS = [
     "kodaira_app.readings.cli:readings_cli",
     "kodaira_app.api.cli:api_token_cli",
     "kodaira_app.reports.cli:reports_cli",
+    "kodaira_app.alerts.cli:alerts_cli",
     "kodaira_app.billing.cli:billing_cli",
     "kodaira_app.staff.cli:staff_cli",
     "kodaira_app.translate:translate_cli",

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
@@ -40,6 +40,20 @@ def unsign(token: str, salt: str, max_age: int) -> dict | None:
     try:
         data = _serializer(salt).loads(token, max_age=max_age)
     except BadSignature:  # also SignatureExpired
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def sign_stable(payload: dict, salt: str) -> str:
+    """A signed token without a time in it: the same payload always gives the same link
+    (a report's 確認しました link reads the same in its preview and in its mail)."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).dumps(payload)
+
+
+def unsign_stable(token: str, salt: str) -> dict | None:
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).loads(token)
+    except BadSignature:
         return None
     return data if isinstance(data, dict) else None
 

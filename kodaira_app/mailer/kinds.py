@@ -44,6 +44,13 @@ _KINDS = [
     # To the account holder: a report to one of the addresses was refused for good.
     MailKind("watch_refused", "watch_refused", Audience.ACCOUNT),
     MailKind("test", "test", Audience.ANYONE),
+    # 異変のお知らせ (kodaira_app/alerts/): start, end, the town's delay, the 協力者, leak.
+    MailKind("alert_start", "alert_start", Audience.RECIPIENT, stop_link=True),
+    MailKind("alert_end", "alert_end", Audience.RECIPIENT, stop_link=True),
+    MailKind("alert_town_delay", "alert_town_delay", Audience.RECIPIENT, stop_link=True),
+    MailKind("alert_helper", "alert_helper", Audience.RECIPIENT, stop_link=True),
+    MailKind("alert_leak", "alert_leak", Audience.ACCOUNT),
+    MailKind("alert_town_outage", "alert_town_outage", Audience.ANYONE),
 ]
 KINDS: dict[str, MailKind] = {kind.name: kind for kind in _KINDS}
 

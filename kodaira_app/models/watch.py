@@ -32,6 +32,10 @@ class WatchRegistration(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # 「鬼鹿の実家」, as the registrant calls the watched home; None: the holder's name.
     home_name: Mapped[str | None] = mapped_column(String(50))
+    # 異変のお知らせ (kodaira_app/alerts/rules.py): each rule's N hours; NULL is off.
+    alert_flow_hours: Mapped[int | None] = mapped_column()
+    alert_idle_hours: Mapped[int | None] = mapped_column()
+    alert_nodata_hours: Mapped[int | None] = mapped_column()
 
     windows: Mapped[list[WatchWindow]] = relationship(
         back_populates="registration", order_by="WatchWindow.position"
@@ -84,6 +88,8 @@ class WatchRecipient(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the account holder was told a report to this address was refused (once).
     refusal_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 見守り協力者: no reports, only the alerts nobody in the family confirmed in time.
+    helper: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     registration: Mapped[WatchRegistration] = relationship(back_populates="recipients")
 

@@ -47,6 +47,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         MINUTE,
         300,
     ),
+    PeriodicJob("alerts", "kodaira_app.alerts.jobs.evaluate", "reports", MINUTE, 300),
     PeriodicJob("throttle-purge", "kodaira_app.auth.throttle.purge_expired", "mail", HOUR, 300),
     # Readings: next months' partitions (PostgreSQL), months past READINGS_RETENTION_MONTHS.
     PeriodicJob(

@@ -95,6 +95,7 @@ def _live_recipients(registration_id: int) -> list[tuple[WatchRecipient, Custome
             WatchRecipient.registration_id == registration_id,
             WatchRecipient.stopped_at.is_(None),
             WatchRecipient.removed_at.is_(None),
+            WatchRecipient.helper.is_(False),
         )
         .order_by(WatchRecipient.position)
     ).all()

@@ -61,7 +61,7 @@ SELECT e.id, wr.id, 'report',
 FROM window_evaluations e
 JOIN watch_recipients wr ON wr.registration_id = e.registration_id
 WHERE e.window_end = :we AND e.evaluated_at = :evaluated_at
-  AND wr.stopped_at IS NULL AND wr.removed_at IS NULL
+  AND wr.stopped_at IS NULL AND wr.removed_at IS NULL AND NOT wr.helper
 ON CONFLICT (evaluation_id, recipient_id, kind) DO NOTHING
 RETURNING id, status
 """
@@ -90,7 +90,7 @@ WITH q AS ({select}), ev AS (
            :now
     FROM ev
     JOIN watch_recipients wr ON wr.registration_id = ev.registration_id
-    WHERE wr.stopped_at IS NULL AND wr.removed_at IS NULL
+    WHERE wr.stopped_at IS NULL AND wr.removed_at IS NULL AND NOT wr.helper
     RETURNING id, status
 )
 SELECT (SELECT array_agg(id ORDER BY id) FROM dl WHERE status = 'pending') AS pending,

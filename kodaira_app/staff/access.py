@@ -165,6 +165,8 @@ PERMISSIONS: dict[str, str] = {
     "tokens.create": ADMIN,
     "tokens.revoke": ADMIN,
     "audit.index": ADMIN,
+    "episodes.index": STAFF,
+    "episodes.preview": STAFF,
 }
 # Open without a staff session: the login page itself.
 PUBLIC = frozenset({"login"})

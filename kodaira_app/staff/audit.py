@@ -42,6 +42,8 @@ ACTIONS = {
     "view_tokens": _l("APIトークン一覧の閲覧"),
     "reveal_email": _l("メールアドレスの表示"),
     "forbidden": _l("権限のない操作の試み"),
+    "view_episodes": _l("異変のお知らせの閲覧"),
+    "preview_alert_mail": _l("異変のお知らせメールのプレビュー"),
 }
 
 

@@ -13,6 +13,7 @@ from wtforms import FieldList, Form, FormField, RadioField, SelectField, StringF
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 
+from kodaira_app.alerts import forms as alert_forms
 from kodaira_app.form_errors import ErrorLink, error_links
 from kodaira_app.i18n import LANGUAGES
 from kodaira_app.validators import PlainName
@@ -158,6 +159,7 @@ class WatchInputForm(FlaskForm):
     # One card to begin with; 通知先を追加 (a submit button: no JavaScript) adds the next.
     recipients = FieldList(FormField(RecipientForm), min_entries=1, max_entries=MAX_RECIPIENTS)
     add_recipient = SubmitField(_l("通知先を追加"))
+    alerts = FormField(alert_forms.AlertsForm)  # 異変のお知らせ (kodaira_app/alerts/forms.py)
     submit = SubmitField(_l("確認"))
 
     def __init__(
@@ -231,6 +233,7 @@ class WatchInputForm(FlaskForm):
         self._check_hours()
         self._check_home_name()
         self._check_recipients()
+        alert_forms.check(self)
         fields_ok = not any(f.errors for name, f in self._fields.items() if name != "recipients")
         rows_ok = not any(entry.form.errors for entry in self.recipients.entries)
         return fields_ok and rows_ok and not (self.form_errors or self.recipients_errors)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kodaira_app.alerts import settings as alert_settings
 from kodaira_app.contracts.queries import active_registration
 from kodaira_app.extensions import db
 from kodaira_app.models import Account, Customer, WatchRecipient, WatchRegistration, WatchWindow
@@ -26,6 +27,8 @@ class Draft:
     hours: list[int]
     recipients: list[Recipient] = field(default_factory=list)
     home_name: str = ""  # "": the contract holder's name (watch/home_name.py)
+    # 異変のお知らせ (kodaira_app/alerts/forms.py settings()); None leaves them as they are.
+    alerts: dict | None = None
 
     def to_session(self) -> dict:
         return {
@@ -33,6 +36,7 @@ class Draft:
             "hours": list(self.hours),
             "recipients": [[r.name, r.email, r.locale] for r in self.recipients],
             "home_name": self.home_name,
+            "alerts": self.alerts,
         }
 
     @classmethod
@@ -45,6 +49,7 @@ class Draft:
                 hours=[int(h) for h in data["hours"]],
                 recipients=[Recipient(*row) for row in data["recipients"]],
                 home_name=check_home_name(data.get("home_name")),
+                alerts=data.get("alerts"),
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
@@ -93,6 +98,8 @@ def save_registration(
     if registration.home_name != home_name:
         registration.home_name, changed = home_name, True
     added, recipients_changed = _replace_recipients(registration, customer, draft.recipients, now)
+    if draft.alerts is not None:
+        recipients_changed |= alert_settings.apply(registration, account, customer, draft.alerts)
     if changed or recipients_changed:
         registration.updated_at = now
     db.session.flush()

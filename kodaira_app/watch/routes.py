@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from kodaira_app.alerts import forms as alert_forms
 from kodaira_app.contracts.queries import (
     account_contracts,
     active_registration,
@@ -110,7 +111,15 @@ def initial_data(customer: Customer, registration) -> dict:
     recipients = [{"name": n, "email": e, "locale": loc} for n, e, loc in rows]
     recipients = recipients or [{"locale": default_locale}]  # one empty card to begin with
     home = draft.home_name if draft is not None else initial_home_name(customer, registration)
-    return {"hour_1": hours[0], "hour_2": hours[1], "recipients": recipients, "home_name": home}
+    kept = draft is not None and draft.alerts
+    alerts = alert_forms.draft_alerts(draft) if kept else alert_forms.initial(registration)
+    return {
+        "hour_1": hours[0],
+        "hour_2": hours[1],
+        "recipients": recipients,
+        "home_name": home,
+        "alerts": alerts,
+    }
 
 
 def registration_with_rows(customer_id: int) -> WatchRegistration | None:
@@ -148,7 +157,13 @@ def edit(customer_id: int):
         if form.add_recipient.data:
             form.add_card()  # 通知先を追加: the same screen again, nothing checked yet
         elif form.validate():
-            draft = Draft(customer.id, form.hours, form.recipient_rows, form.home_name_value)
+            draft = Draft(
+                customer.id,
+                form.hours,
+                form.recipient_rows,
+                home_name=form.home_name_value,
+                alerts=form.alert_settings,
+            )
             session[DRAFT_KEY] = draft.to_session()
             return redirect(url_for(".confirm", customer_id=customer.id))
         else:

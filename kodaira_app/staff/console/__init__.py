@@ -5,6 +5,7 @@ from kodaira_app.staff.console.audit_log import bp as audit_bp
 from kodaira_app.staff.console.contracts import bp as contracts_bp
 from kodaira_app.staff.console.deliveries import bp as deliveries_bp
 from kodaira_app.staff.console.direct_debit import bp as direct_debit_bp
+from kodaira_app.staff.console.episodes import bp as episodes_bp
 from kodaira_app.staff.console.outbox import bp as outbox_bp
 from kodaira_app.staff.console.search import bp as search_bp
 from kodaira_app.staff.console.test_mode import bp as tick_test_bp
@@ -23,4 +24,5 @@ BLUEPRINTS = (
     direct_debit_bp,
     tokens_bp,
     audit_bp,
+    episodes_bp,
 )

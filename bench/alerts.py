@@ -1,0 +1,181 @@
+"""The alert evaluation at full scale on PostgreSQL, against the bare SQL that finds the
+same episodes, in one run.
+
+In a database of its own (created, then dropped): N registrations (100,000) with every rule
+on (水が出続けて 3 h, 長い時間 12 h, データ 6 h), 2 recipients each, and --days (14) of
+hourly readings for N meters: ordinary use with quiet nights, and 1 % of the homes each
+running water for the last 3 hours, silent for 12 hours, sending nothing for 6 hours, or
+using water in every hour of the last 24. Measured:
+  first run   the episodes opened by the evaluation (SQL, committed) vs one bare SELECT
+              finding the same registrations per rule; then the mails they are due
+              (rendered and queued in the outbox), apart
+  steady      the whole periodic job again the next minute (nothing new: the usual case)
+Targets on a 2-core machine: evaluation <= 3 x the bare query and <= 2 s.
+
+    .venv/bin/python -m bench.alerts [--registrations 100000] [--days 14]
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from bench.reports import (
+    REDIS_URL,
+    Figures,
+    create_database,
+    drop_database,
+    peak_mb,
+    seed,
+    vacuum_analyze,
+)
+
+# Meter i, hour h of `hours` (age = hours since it, 0 = the last complete hour). Every
+# 100th home of each kind: 1 runs water for 3 hours, 2 is silent for 12 hours with data,
+# 3 sends nothing for 6 hours, 4 uses water in every hour of the last day.
+FILL = """
+INSERT INTO readings (meter_id, hour_start, deciliters, received_at)
+SELECT 'M' || lpad(i::text, 9, '0'), CAST(:first AS timestamptz) + h * interval '1 hour',
+       CASE WHEN i % 100 = 1 AND :hours - 1 - h < 3 THEN 700
+            WHEN i % 100 = 2 AND :hours - 1 - h < 12 THEN 0
+            WHEN i % 100 = 4 AND :hours - 1 - h < 24 THEN 15
+            WHEN (h + 9) % 24 BETWEEN 1 AND 5 THEN 0
+            ELSE ((i * 7 + h * 13) % 40) * 5 END,
+       now()
+FROM generate_series(1, :n) AS i, LATERAL generate_series(0, :hours - 1) AS h
+WHERE NOT (i % 100 = 3 AND :hours - 1 - h < 6)
+"""
+
+# The bare query: every registration for which a rule holds now, with no bookkeeping.
+BARE = """
+SELECT r.id,
+       SUM(CASE WHEN rd.hour_start >= :s3 AND rd.deciliters >= 600 THEN 1 ELSE 0 END) AS flow,
+       SUM(CASE WHEN rd.hour_start >= :s12 THEN 1 ELSE 0 END) AS got12,
+       MAX(CASE WHEN rd.hour_start >= :s12 THEN rd.deciliters END) AS top12,
+       SUM(CASE WHEN rd.hour_start >= :s6 THEN 1 ELSE 0 END) AS got6,
+       SUM(CASE WHEN rd.deciliters >= 1 THEN 1 ELSE 0 END) AS used24
+FROM watch_registrations r
+JOIN customers cu ON cu.id = r.customer_id
+LEFT JOIN readings rd ON rd.meter_id = cu.meter_id
+     AND rd.hour_start >= :s24 AND rd.hour_start < :until
+WHERE r.ended_at IS NULL
+GROUP BY r.id
+HAVING SUM(CASE WHEN rd.hour_start >= :s3 AND rd.deciliters >= 600 THEN 1 ELSE 0 END) = 3
+    OR (SUM(CASE WHEN rd.hour_start >= :s12 THEN 1 ELSE 0 END) = 12
+        AND MAX(CASE WHEN rd.hour_start >= :s12 THEN rd.deciliters END) = 0)
+    OR SUM(CASE WHEN rd.hour_start >= :s6 THEN 1 ELSE 0 END) = 0
+    OR SUM(CASE WHEN rd.deciliters >= 1 THEN 1 ELSE 0 END) = 24
+"""
+
+
+def bare(until: datetime) -> tuple[float, int]:
+    from kodaira_app.extensions import db
+
+    params = {f"s{n}": until - timedelta(hours=n) for n in (3, 6, 12, 24)} | {"until": until}
+    started = time.perf_counter()
+    rows = db.session.execute(text(BARE), params).all()
+    elapsed = time.perf_counter() - started
+    db.session.rollback()
+    return elapsed, len(rows)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=14)
+    args = parser.parse_args(argv)
+    n = args.registrations
+
+    from flask_migrate import upgrade
+
+    from kodaira_app import create_app
+
+    until = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    now = until + timedelta(minutes=1)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    url = create_database()
+    figures = Figures()
+    print(f"bench: {n:,} registrations, {24 * args.days * n:,} readings", flush=True)
+    try:
+        app = create_app(
+            {
+                "APP_ENV": "testing",
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REDIS_URL": REDIS_URL,
+                "QUEUE_PREFIX": f"kodaira-bench-{uuid.uuid4().hex[:8]}",
+                "MAIL_SUPPRESS_SEND": True,
+                "APP_BASE_URL": "http://127.0.0.1:5000",
+            }
+        )
+        with app.app_context():
+            from kodaira_app.alerts.episodes import evaluate, update_episodes, write_due_mails
+            from kodaira_app.extensions import db
+            from kodaira_app.readings import partitions
+
+            upgrade()
+            started = time.perf_counter()
+            seed(n, created=until - timedelta(days=args.days + 1), start_hour=8)
+            db.session.execute(
+                text(
+                    "UPDATE watch_registrations SET alert_flow_hours = 3,"
+                    " alert_idle_hours = 12, alert_nodata_hours = 6"
+                )
+            )
+            first = until - timedelta(days=args.days)
+            conn = db.session.connection()
+            if partitions.is_partitioned():
+                month, have = partitions.month_start(first), partitions.existing_months(conn)
+                while month <= until:
+                    if month not in have:
+                        partitions.create_partition(conn, month)
+                    month = partitions.add_months(month, 1)
+            hours = 24 * args.days
+            db.session.execute(text(FILL), {"n": n, "first": first, "hours": hours})
+            db.session.commit()
+            vacuum_analyze()
+            figures.add("setup", f"{time.perf_counter() - started:7.2f} s")
+
+            bare_s, found = bare(until)
+            bare(until)
+            bare_s, found = min(bare(until)[0], bare_s), found
+            figures.add("bare SQL: registrations a rule holds for", f"{bare_s:7.3f} s  {found:,}")
+
+            started = time.perf_counter()
+            opened, _closed, outage = update_episodes(now)
+            db.session.commit()
+            episodes_s = time.perf_counter() - started
+            figures.add(
+                "evaluation: episodes opened (SQL, committed)",
+                f"{episodes_s:7.3f} s  {opened:,}  ({episodes_s / bare_s:.2f} x bare)",
+            )
+            started = time.perf_counter()
+            mailed = write_due_mails(now, now.date(), outage)
+            db.session.commit()
+            figures.add(
+                "evaluation: their mails written to the outbox",
+                f"{time.perf_counter() - started:7.3f} s  {mailed:,} mails",
+            )
+            started = time.perf_counter()
+            result = evaluate(now + timedelta(minutes=1))
+            steady_s = time.perf_counter() - started
+            figures.add(
+                "steady state: the periodic job a minute later",
+                f"{steady_s:7.3f} s  opened {result['opened']}  ({steady_s / bare_s:.2f} x bare)",
+            )
+            figures.add("peak memory", f"{peak_mb():7.0f} MB")
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop_database(url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

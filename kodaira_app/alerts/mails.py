@@ -1,0 +1,64 @@
+"""What each alert mail says, and to whom it goes. Every mail goes through queue_mail
+(kinds in kodaira_app/mailer/kinds.py, templates templates/mail/alert_*)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_skeleton
+from flask import current_app
+
+from kodaira_app.alerts.confirm import alert_token, confirm_url, confirmed_line
+from kodaira_app.links import absolute_url
+from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.models import AlertEpisode, Customer, WatchRecipient
+from kodaira_app.timeutil import town_tz
+
+
+def moment_label(moment: datetime, locale: str) -> str:
+    """「12月2日 14:00」 in town time, the day as the language writes it."""
+    local = moment.astimezone(town_tz())
+    return f"{format_skeleton('MMMd', local, locale=locale)} {local:%H:%M}"
+
+
+def family(recipients: list[WatchRecipient]) -> list[WatchRecipient]:
+    return [r for r in recipients if not r.helper]
+
+
+def helpers(recipients: list[WatchRecipient]) -> list[WatchRecipient]:
+    return [r for r in recipients if r.helper]
+
+
+def episode_context(
+    episode: AlertEpisode, recipient: WatchRecipient, customer: Customer, confirmation
+) -> dict:
+    locale = recipient.locale or "ja"
+    context = {
+        "rule": episode.rule,
+        "hours": episode.hours,
+        "liters": current_app.config["ALERT_FLOW_LITERS"],
+        "since": moment_label(episode.started_at, locale),
+        "end_hour": moment_label(episode.end_hour, locale) if episode.end_hour else None,
+        "timezone": current_app.config["TIMEZONE"],
+        "recipient_name": recipient.name,
+        "contract_number": customer.masked_number,
+        "stop_token": recipient.stop_token,
+        "confirm_url": confirm_url(alert_token(episode.id, recipient.id)),
+        "confirmed": None,
+        "change_url": absolute_url("/procedures"),
+    }
+    if confirmation is not None and confirmation.recipient_id != recipient.id:
+        from flask_babel import force_locale
+
+        with force_locale(locale):
+            context["confirmed"] = str(confirmed_line(confirmation))
+    return context
+
+
+def to_recipient(kind: str, recipient: WatchRecipient, context: dict, **extra) -> None:
+    queue_mail(to=recipient.email, kind=kind, locale=recipient.locale or "ja", **context, **extra)
+
+
+def helper_extra(customer: Customer) -> dict:
+    """What a 協力者 needs to call round: the watched person's name and supply address."""
+    return {"customer_name": customer.name, "supply_address": customer.address}
