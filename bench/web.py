@@ -99,7 +99,11 @@ def app_env(database_url: str) -> dict[str, str]:
         "SECRET_KEY": uuid.uuid4().hex,
         "DATABASE_URL": database_url,
         "APP_BASE_URL": "http://127.0.0.1",
-        "REDIS_URL": "",
+        # Production settings refuse to start without these; the pages send no mail.
+        "ALLOW_HTTP_BASE_URL": "1",
+        "MAIL_SERVER": "127.0.0.1",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "QUEUE_PREFIX": f"kodaira-bench-web-{uuid.uuid4().hex[:8]}",
         "FLASK_APP": "wsgi",
         "PYTHONPATH": ROOT,
     }
@@ -218,7 +222,9 @@ def main(argv: list[str]) -> int:
         env = app_env(url)
         flask = os.path.join(BIN, "flask")
         for step in (["db", "upgrade"], ["demo", "load"]):
-            subprocess.run([flask, *step], cwd=ROOT, env=env, check=True, capture_output=True)
+            # The demo loads only in development; the pages are then served as production.
+            setup = {**env, "APP_ENV": "development"}
+            subprocess.run([flask, *step], cwd=ROOT, env=setup, check=True, capture_output=True)
         app_port, bare_port = free_port(), free_port()
         servers.append(gunicorn("wsgi:app", app_port, env))
         servers.append(gunicorn("bench.web:bare_app()", bare_port, env))
