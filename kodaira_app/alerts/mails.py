@@ -9,9 +9,10 @@ from babel.dates import format_skeleton
 from flask import current_app
 
 from kodaira_app.alerts.confirm import alert_token, confirm_url, confirmed_line
+from kodaira_app.extensions import db
 from kodaira_app.links import absolute_url
 from kodaira_app.mailer.outbox import queue_mail
-from kodaira_app.models import AlertEpisode, Customer, WatchRecipient
+from kodaira_app.models import AlertEpisode, Customer, WatchRecipient, WatchRegistration
 from kodaira_app.timeutil import town_tz
 
 
@@ -29,6 +30,14 @@ def helpers(recipients: list[WatchRecipient]) -> list[WatchRecipient]:
     return [r for r in recipients if r.helper]
 
 
+def home_label(episode: AlertEpisode, customer: Customer) -> str:
+    """「鬼鹿の実家」 as the registrant named the home, else the holder's name."""
+    if episode.registration_id is None:
+        return customer.name
+    registration = db.session.get(WatchRegistration, episode.registration_id)
+    return registration.home_label(customer.name) if registration else customer.name
+
+
 def episode_context(
     episode: AlertEpisode, recipient: WatchRecipient, customer: Customer, confirmation
 ) -> dict:
@@ -41,6 +50,7 @@ def episode_context(
         "end_hour": moment_label(episode.end_hour, locale) if episode.end_hour else None,
         "timezone": current_app.config["TIMEZONE"],
         "recipient_name": recipient.name,
+        "home": home_label(episode, customer),
         "contract_number": customer.masked_number,
         "stop_token": recipient.stop_token,
         "confirm_url": confirm_url(alert_token(episode.id, recipient.id)),

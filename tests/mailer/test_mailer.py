@@ -134,8 +134,9 @@ def test_every_kind_has_its_templates_and_each_extends_the_one_base(app):
         assert first in (
             f'{{% extends "mail/{base}" %}}',
             f'{{% extends "mail/watch_{base.removeprefix("_")}" %}}',
+            f'{{% extends "mail/alert_{base.removeprefix("_")}" %}}',
         ), path.name
-    for path in folder.glob("watch_base.*"):
+    for path in [*folder.glob("watch_base.*"), *folder.glob("alert_base.*")]:
         assert path.read_text().startswith('{% extends "mail/_base.'), path.name
 
 

@@ -51,18 +51,34 @@ def _watch(**extra) -> dict:
     }
 
 
+def _alert(rule: str, **extra) -> dict:
+    return {
+        "rule": rule,
+        "hours": 12 if rule == "idle" else 3,
+        "liters": 60,
+        "since": "11月25日 06:00",
+        "end_hour": None,
+        "recipient_name": "息子",
+        "home": "鬼鹿の実家",
+        "contract_number": "0-******8002",
+        "stop_token": LONG_TOKEN,
+        "confirm_url": LONG_LINK + "/confirm",
+        "confirmed": "娘さんが 14:25 に確認しました",
+        "change_url": "http://localhost/procedures",
+        **extra,
+    }
+
+
 def sample_context(kind: str, locale: str = "ja"):
     """The context of one mail of `kind` (a callable for the reports: it formats under the
     mail's language)."""
-    if kind in ("watch_report", "watch_followup"):
-        facts = report_facts(
-            locale=locale,
-            **(
-                {"kind": "followup", "status": "missing", "followup_deciliters": 85}
-                if kind == "watch_followup"
-                else {}
-            ),
-        )
+    if kind in ("watch_report", "watch_followup", "watch_report_test"):
+        changes = {
+            "watch_report": {},
+            "watch_followup": {"kind": "followup", "status": "missing", "followup_deciliters": 85},
+            "watch_report_test": {"test": True, "report_times": ("12:30", "翌0:30")},
+        }[kind]
+        facts = report_facts(locale=locale, **changes)
         return lambda: mail_context(facts)
     samples = {
         "account_confirm": {"link": LONG_LINK, "hours": 48},
@@ -78,5 +94,19 @@ def sample_context(kind: str, locale: str = "ja"):
         "watch_pause_start": _watch(start_date=date(2026, 12, 1), end_date=date(2026, 12, 10)),
         "watch_pause_end": _watch(),
         "test": {"name": "息子"},
+        "watch_refused": {
+            "name": "息子",
+            "address": "a-very-long-address-" * 5 + "@example.com",
+            "masked_number": "0-******8002",
+            "link": LONG_LINK,
+        },
+        "alert_start": _alert("idle"),
+        "alert_end": _alert("idle", end_hour="14:10"),
+        "alert_town_delay": _alert("nodata"),
+        "alert_helper": _alert(
+            "flow", customer_name="小平 花子", supply_address="北海道留萌郡小平町字小平町 123"
+        ),
+        "alert_leak": {"contract_number": "0-******8002", "hours": 24, "top_url": LONG_LINK},
+        "alert_town_outage": {"silent": 412, "meters": 1800, "since": "11月25日 14:00"},
     }
     return samples[kind]
