@@ -226,9 +226,31 @@ def test_hourly_csv(client, watched):
     assert lines[24] == ["2026-03-08", "23:00", "10.0", "○"]
 
 
-def test_hourly_defaults_to_today(client, contract):
+def test_hourly_opens_on_the_last_complete_day(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 7, 15), [1.0] * 24)  # all of 3/8 JST
+    add_readings(contract.meter_id, utc(2026, 3, 8, 15), [2.0] * 20)  # 3/9: 4 hours missing
     add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
     soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.find("input", id="date")["value"] == "2026-03-08"
+    svg = soup.find("svg", id="chart-hourly")
+    assert svg.title.get_text() == "2026/03/08 の時間ごとの使用水量"
+    assert rows(soup, "table-hourly")[23] == ["23:00〜24:00", "1.0 L", ""]
+    # Its CSV without a day is the same day's.
+    lines = read_csv(client.get(f"/usage/{contract.id}/hourly.csv"))
+    assert {line[0] for line in lines[1:]} == {"2026-03-08"}
+    assert lines[24] == ["2026-03-08", "23:00", "1.0", ""]
+
+
+def test_hourly_without_a_complete_day_opens_on_yesterday(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
+    soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.find("input", id="date")["value"] == "2026-03-09"
+    assert rows(soup, "table-hourly")[0] == ["00:00〜01:00", "データなし", ""]
+
+
+def test_today_so_far_when_chosen(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
+    soup = get_page(client, f"/usage/{contract.id}?date=2026-03-10")
     assert soup.find("input", id="date")["value"] == "2026-03-10"
     table = rows(soup, "table-hourly")
     assert table[0] == ["00:00〜01:00", "1.2 L", ""]
@@ -253,8 +275,8 @@ def test_a_bad_date_is_refused_beside_the_field(client, contract, value, message
     errors = soup.find(id="date-error")
     assert [li.get_text() for li in errors.find_all("li")] == [message]
     assert errors.find_parent(class_="field").label.get_text() == "日付"
-    # The chart falls back to today.
-    assert soup.find("svg", id="chart-hourly").title.get_text() == "2026/03/10 の時間ごとの使用水量"
+    # The chart falls back to the day it opens on (yesterday: no complete day here).
+    assert soup.find("svg", id="chart-hourly").title.get_text() == "2026/03/09 の時間ごとの使用水量"
 
 
 def test_contract_without_smart_meter_has_no_daily_or_hourly_use(client, auth, clock):
