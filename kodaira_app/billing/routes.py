@@ -44,14 +44,14 @@ def payments(customer_id: int | None = None):
     """One contract's payments, as ご利用実績 shows one contract (the first without an id):
     the last 12 months, all of them with ?all=1 (a link, no script)."""
     contracts = account_contracts(current_user)
-    if not contracts:
-        return render_template("billing/payments.html", contracts=contracts, customer=None)
     if customer_id is None:
-        customer = contracts[0]
+        customer = contracts[0] if contracts else None
     else:
         customer = next((c for c in contracts if c.id == customer_id), None)
         if customer is None:
             abort(404)
+    if customer is None:
+        return render_template("billing/payments.html", contracts=contracts, customer=None)
     paid = payments_by_customer([customer.id])[customer.id]
     show_all = request.args.get("all") == "1"
     recent, older = recent_payments(paid, town_today(utcnow(), town_tz()))

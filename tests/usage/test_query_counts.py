@@ -79,8 +79,8 @@ def test_statements_do_not_grow_with_the_contracts(app, client, auth, clock, nam
 # 見守り input: the login session, the contract, its registration with windows and recipients,
 # the stopped addresses, and the latest report and next report of the glance line (3).
 # トップ: the login session, the contracts, the readings, every contract's latest report and
-# the registrations' pauses (for the next report's time).
-@pytest.mark.parametrize(("name", "most"), [("トップ", 5), ("見守り input", 7), ("ご利用実績", 5)])
+# the registrations' pauses (for the next report's time) and the unpaid bills.
+@pytest.mark.parametrize(("name", "most"), [("トップ", 6), ("見守り input", 7), ("ご利用実績", 5)])
 def test_statements_per_page(app, client, auth, clock, name, most):
     customers = account_with(3, auth, clock)
     statements = statements_of(client, PAGES[name](customers[1]))

@@ -143,7 +143,7 @@ def test_daily_use_counts_each_hour_on_its_town_day(client, contract):
     soup = get_page(client, f"/usage/{contract.id}")
     table = rows(soup, "table-daily")
     assert len(table) == 30
-    assert table[0] == ["2026/03/10", "データなし"]
+    assert table[0] == ["2026/03/10 本日（集計中）", "データなし"]
     assert table[1] == ["2026/03/09", "3.0 L （1時間分）"]
     assert table[2] == ["2026/03/08", "10.7 L （2時間分）"]
     assert table[3] == ["2026/03/07", "0.5 L （1時間分）"]
@@ -321,3 +321,38 @@ def test_nice_max_and_bar_heights():
     assert [m.text for m in chart.missing] == ["–"]
     pair = charts.pair_chart([("x", 20, None)], str)
     assert pair.rows[0].before is None and pair.rows[0].current.width > 0
+
+
+def test_a_one_line_summary_above_the_period_chart(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}")
+    summary = soup.select_one("#periods-heading ~ p.chart-summary")
+    # The latest period 2026-01 used 26+1 m³, the same period a year earlier 25+1 m³.
+    assert summary.get_text(" ", strip=True) == "前回 27 m³（前年同期 26 m³）"
+
+
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        ("en", "Last period 27 m³ (same period last year 26 m³)"),
+        ("vi", "Kỳ trước 27 m³ (cùng kỳ năm trước 26 m³)"),
+        ("zh_Hans", "上期 27 m³（上年同期 26 m³）"),
+        ("ko", "지난 기간 27 m³(전년 동기 26 m³)"),
+    ],
+)
+def test_the_period_summary_in_each_language(client, contract, locale, line):
+    client.set_cookie("lang", locale)
+    soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.select_one("p.chart-summary").get_text(" ", strip=True) == line
+
+
+def test_today_is_marked_as_still_counting_in_the_daily_table(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}")
+    first = soup.find(id="table-daily").tbody.tr.th
+    assert first.get_text(" ", strip=True) == "2026/03/10 本日（集計中）"
+    second = soup.find(id="table-daily").tbody.find_all("tr")[1].th
+    assert second.get_text(" ", strip=True) == "2026/03/09"
+
+
+def test_the_watch_legend_only_for_a_watched_contract(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.select("figcaption.chart-legend .swatch-watch") == []
