@@ -141,7 +141,7 @@ def test_the_unpaid_line_in_each_language(client, contract, locale):
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/payments", "/pay", "/contracts", "/usage", "/watch", "/procedures/leave"]
+    "url", ["/", "/payments", "/pay", "/contracts", "/usage", "/watch"]
 )
 def test_customer_numbers_are_kept_on_one_line(client, contract, url):
     make_bill(contract, date(2025, 11, 1), date(2025, 12, 31), paid_on=date(2026, 1, 20))
