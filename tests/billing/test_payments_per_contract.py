@@ -140,9 +140,7 @@ def test_the_unpaid_line_in_each_language(client, contract, locale):
     assert [p.get_text(" ", strip=True) for p in block.find_all("p")] == LANGUAGES[locale]
 
 
-@pytest.mark.parametrize(
-    "url", ["/", "/payments", "/pay", "/contracts", "/usage", "/watch"]
-)
+@pytest.mark.parametrize("url", ["/", "/payments", "/pay", "/contracts", "/usage", "/watch"])
 def test_customer_numbers_are_kept_on_one_line(client, contract, url):
     make_bill(contract, date(2025, 11, 1), date(2025, 12, 31), paid_on=date(2026, 1, 20))
     make_bill(contract, date(2026, 1, 1), date(2026, 2, 28))
