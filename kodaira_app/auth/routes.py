@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kodaira_app.auth import accounts, sessions, tokens
+from kodaira_app.auth import mail_sent as mail_sent_page
 from kodaira_app.auth.accounts import LOGIN_PER_EMAIL, LOGIN_PER_IP
 from kodaira_app.auth.forms import (
     PASSWORD_MIN,
@@ -38,13 +39,19 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         accounts.sign_up(form.email.data, form.password.data)
+        mail_sent_page.remember_address(form.email.data)
         return redirect(url_for("auth.mail_sent", what="signup"))
     return render_template("auth/signup.html", form=form, password_min=PASSWORD_MIN)
 
 
 @bp.get("/mail-sent/<any(signup, resend, reset):what>")
 def mail_sent(what: str):
-    return render_template("auth/mail_sent.html", what=what)
+    return render_template(
+        "auth/mail_sent.html",
+        what=what,
+        email=mail_sent_page.sent_to(),
+        domain=mail_sent_page.sender_domain(),
+    )
 
 
 def _link_account(what: str, token: str):
@@ -75,6 +82,7 @@ def resend():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         accounts.resend_confirmation(form.email.data)
+        mail_sent_page.remember_address(form.email.data)
         return redirect(url_for("auth.mail_sent", what="resend"))
     return render_template("auth/email_form.html", form=form, what="resend")
 
@@ -127,6 +135,7 @@ def reset_request():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         accounts.send_reset(form.email.data)
+        mail_sent_page.remember_address(form.email.data)
         return redirect(url_for("auth.mail_sent", what="reset"))
     return render_template("auth/email_form.html", form=form, what="reset")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from kodaira_app.billing.bills import payments_by_customer, unpaid_bills
 from kodaira_app.billing.direct_debit import mask_account_number, pending_for
 from kodaira_app.billing.formatting import FILTERS
 from kodaira_app.billing.forms import DirectDebitForm
+from kodaira_app.billing.history import RECENT_MONTHS, recent_payments
 from kodaira_app.contracts.queries import account_contracts
 from kodaira_app.extensions import db
 from kodaira_app.models.billing import DirectDebitApplication
@@ -37,11 +38,31 @@ def payment_method_label(code: str | None) -> str:
 
 
 @bp.get("/payments")
+@bp.get("/payments/<int:customer_id>")
 @login_required
-def payments():
+def payments(customer_id: int | None = None):
+    """One contract's payments, as ご利用実績 shows one contract (the first without an id):
+    the last 12 months, all of them with ?all=1 (a link, no script)."""
     contracts = account_contracts(current_user)
-    paid = payments_by_customer([c.id for c in contracts])
-    return render_template("billing/payments.html", contracts=contracts, payments=paid)
+    if customer_id is None:
+        customer = contracts[0] if contracts else None
+    else:
+        customer = next((c for c in contracts if c.id == customer_id), None)
+        if customer is None:
+            abort(404)
+    if customer is None:
+        return render_template("billing/payments.html", contracts=contracts, customer=None)
+    paid = payments_by_customer([customer.id])[customer.id]
+    show_all = request.args.get("all") == "1"
+    recent, older = recent_payments(paid, town_today(utcnow(), town_tz()))
+    return render_template(
+        "billing/payments.html",
+        contracts=contracts,
+        customer=customer,
+        rows=paid if show_all else recent,
+        more=older and not show_all,
+        months=RECENT_MONTHS,
+    )
 
 
 @bp.get("/pay")

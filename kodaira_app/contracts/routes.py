@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from kodaira_app.contracts.display import customer_number
 from kodaira_app.contracts.forms import ContractAddForm, ContractConfirmForm
 from kodaira_app.contracts.linking import RELATIONS, link_contract
 from kodaira_app.contracts.normalize import (
@@ -21,6 +22,7 @@ from kodaira_app.contracts.queries import (
 from kodaira_app.extensions import db
 
 bp = Blueprint("contracts", __name__)
+bp.add_app_template_filter(customer_number, "customer_number")
 
 DRAFT = "contract_draft"
 ADDED = "contract_added"

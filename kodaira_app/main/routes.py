@@ -4,11 +4,13 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from kodaira_app.billing.history import unpaid_by_contract
 from kodaira_app.extensions import db
 from kodaira_app.i18n import LANG_COOKIE, LANGUAGES
 from kodaira_app.main.contact import contact_details, tel_href
 from kodaira_app.main.guide import sample_mails, screenshot, timeline
 from kodaira_app.redirects import safe_next
+from kodaira_app.watch.glance import glances
 from kodaira_app.watch.history import HISTORY_DAYS
 from kodaira_app.watch.pauses import MAX_PAUSE_DAYS
 
@@ -33,6 +35,8 @@ def index():
         contracts=top.contracts,
         registrations=top.registrations,
         summaries=top.summaries,
+        unpaid=unpaid_by_contract([c.id for c in top.contracts], now.astimezone(tz).date()),
+        glances=glances(top.registrations, now, tz, current_app.config["REPORT_DELAY_MINUTES"]),
         today=now.astimezone(tz).date(),
     )
 

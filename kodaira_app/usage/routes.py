@@ -76,14 +76,15 @@ def _contract_and_all(customer_id: int) -> tuple[Customer, list[Customer]]:
     abort(404)
 
 
-def _day_form(today: date) -> tuple[DayForm, date]:
-    """The day of the hourly chart: the chosen one, or today when none or a bad one."""
+def _day_form(today: date, default: date) -> tuple[DayForm, date]:
+    """The day of the hourly chart: the chosen one, or `default` (the last complete day)
+    when none or a bad one was chosen."""
     form = DayForm(request.args, today=today)
     if request.args.get("date") and form.validate():
         return form, form.date.data
     if not request.args.get("date"):
-        form.date.data = today
-    return form, today
+        form.date.data = default
+    return form, default
 
 
 # Parsed once: Babel parses a pattern given as text again on every call.
@@ -114,10 +115,10 @@ def _period_context(customer: Customer) -> dict:
 def _meter_context(customer: Customer, now: datetime, tz) -> dict:
     """Daily use for 30 days and hourly use of the chosen day (smart meters only)."""
     today = town_today(now, tz)
-    form, day = _day_form(today)
     start, end = series.daily_range(today, tz)
     rows = series.meter_readings(customer.meter_id, start, end)
     days = series.daily_series(customer.meter_id, today, tz, rows=rows)
+    form, day = _day_form(today, series.last_complete_day(days, today))
     # The chosen day is one of the 30 (the usual case): its hours are among those rows.
     in_rows = start <= series.town_midnight(day, tz) < end
     windows = _windows(customer)
@@ -127,6 +128,7 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
     return {
         "form": form,
         "day": day,
+        "today": today,
         "days": days,
         "hours": hours,
         "day_total": sum(h.deciliters or 0 for h in hours),
@@ -224,7 +226,11 @@ def hourly_csv(customer_id: int):
     customer = _smart_contract(customer_id)
     tz = _tz()
     now = utcnow()
-    _, day = _day_form(town_today(now, tz))
+    today = town_today(now, tz)
+    default = today
+    if not request.args.get("date"):  # the page's default day, from the last 30 days
+        default = series.last_complete_day(series.daily_series(customer.meter_id, today, tz), today)
+    _, day = _day_form(today, default)
     hours = series.hourly_series(customer.meter_id, day, tz, _windows(customer), now)
     rows = [
         [day.isoformat(), f"{h.hour:02d}:00", _litres_csv(h.deciliters), "○" if h.watched else ""]

@@ -123,6 +123,15 @@ def watched_hours(windows: list[WatchWindow]) -> set[int]:
     return hours
 
 
+def last_complete_day(days: list[DayPoint], today: date) -> date:
+    """The day the hourly chart opens on: the newest day before today whose 24 hours all
+    arrived, else yesterday (today is still being read: mostly empty until evening)."""
+    for point in reversed(days):
+        if point.day < today and point.hours >= 24:
+            return point.day
+    return today - timedelta(days=1)
+
+
 def hourly_series(
     meter_id: str,
     day: date,

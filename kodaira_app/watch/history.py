@@ -250,35 +250,6 @@ def mail_text(line: MailLine, tz: ZoneInfo) -> str:
     return state
 
 
-def glance_line(customer_id: int, tz: ZoneInfo) -> str | None:
-    """The last report in one line, for トップ and the registration screen:
-    「12月2日 06:00〜12:00 使用あり 137.0 L — 12:30 送信」. None before the first report."""
-    registrations = registration_ids(customer_id)
-    evaluation = latest_evaluation(registrations)
-    if evaluation is None:
-        return None
-    row = HistoryRow(
-        start=evaluation.window_start,
-        end=evaluation.window_end,
-        status=evaluation.status,
-        deciliters=evaluation.deciliters,
-        complete_deciliters=_complete(evaluation),
-        usual_deciliters=evaluation.usual_deciliters,
-        late=evaluation.late,
-        missing_hours=max(evaluation.hours_expected - evaluation.hours_received, 0),
-    )
-    line = f"{window_label(row.start, row.end, tz)} {status_text(row)}"
-    sent = [
-        d.sent_at
-        for d in deliveries_of([evaluation.id]).get(evaluation.id, [])
-        if d.kind == "report" and d.sent_at is not None
-    ]
-    if sent:
-        sent_at = _clock(min(sent), tz, since=row.start)
-        line = gettext("%(line)s — %(time)s 送信", line=line, time=sent_at)
-    return line
-
-
 def next_report(
     registration: WatchRegistration, now: datetime, tz: ZoneInfo, delay_minutes: int
 ) -> tuple[datetime, datetime, datetime] | None:

@@ -11,9 +11,10 @@ from flask import Response, current_app
 from flask_babel import format_decimal, get_locale, gettext
 
 from kodaira_app.contracts.queries import active_registration
-from kodaira_app.models import Customer
+from kodaira_app.models import Customer, WatchRegistration
 from kodaira_app.timeutil import town_tz, utcnow
 from kodaira_app.watch import history
+from kodaira_app.watch.glance import Glance, glance_text, glances, latest_reports
 from kodaira_app.watch.history_chart import history_charts
 
 
@@ -29,13 +30,15 @@ def page_context(customer: Customer, now: datetime) -> dict:
     tz = town_tz()
     rows = history.history_rows(customer.id, now)
     today = now.astimezone(tz).date()
+    at_a_glance = glance(customer.id)
     labels = {"window": history.hours_label, "day": _short_day, "axis": _axis}
     return {
         "rows": rows,
         "charts": history_charts(rows, today, tz, labels, days=history.HISTORY_DAYS),
         "days": history.HISTORY_DAYS,
         "tz": tz,
-        "glance": history.glance_line(customer.id, tz),
+        "glance": at_a_glance.line,
+        "coming": at_a_glance.next_report,
         "window_label": history.window_label,
         "day_label": history.day_label,
         "status_text": history.status_text,
@@ -87,15 +90,20 @@ def csv_response(customer: Customer, now: datetime) -> Response:
     )
 
 
-def glance(customer_id: int) -> str | None:
-    return history.glance_line(customer_id, town_tz())
-
-
-def next_report(customer_id: int) -> str | None:
-    registration = active_registration(customer_id)
+def glance(customer_id: int, registration: WatchRegistration | None = None) -> Glance:
+    """The contract's last report in one line and when the next comes (both None when
+    there is nothing to say). `registration`: the active one, when the caller has it."""
+    registration = registration or active_registration(customer_id)
     if registration is None:
-        return None
-    config = current_app.config
-    return history.next_report_line(
-        registration, utcnow(), town_tz(), config["REPORT_DELAY_MINUTES"]
+        line = None
+        report = latest_reports([customer_id]).get(customer_id)
+        if report is not None:
+            line = glance_text(report, town_tz())
+        return Glance(line=line, next_report=None)
+    found = glances(
+        {customer_id: registration},
+        utcnow(),
+        town_tz(),
+        current_app.config["REPORT_DELAY_MINUTES"],
     )
+    return found[customer_id]

@@ -41,6 +41,7 @@ from kodaira_app.watch.forms import (
     WatchInputForm,
     live_addresses,
 )
+from kodaira_app.watch.glance import Glance
 from kodaira_app.watch.home_name import initial_home_name
 from kodaira_app.watch.registrations import (
     Draft,
@@ -353,15 +354,9 @@ def watch_home_name(customer: Customer) -> str:
 
 
 @bp.app_template_global("watch_glance")
-def watch_glance(customer_id: int) -> str | None:
-    """The last report in one line (トップ, the registration screen); None before one."""
-    return history_views.glance(customer_id)
-
-
-@bp.app_template_global("watch_next_report")
-def watch_next_report(customer_id: int) -> str | None:
-    """「12月2日 12:30（06:00〜12:00 の分）」: when the next report comes; None without one."""
-    return history_views.next_report(customer_id)
+def watch_glance(customer_id: int, registration: WatchRegistration | None = None) -> Glance:
+    """The last report in one line and when the next comes (the registration screen)."""
+    return history_views.glance(customer_id, registration)
 
 
 @bp.app_template_global("watch_hour")

@@ -20,7 +20,7 @@ def contract(app, auth, clock):
 
 
 def soup_of(client, url):
-    response = client.get(url)
+    response = client.get(url, follow_redirects=True)
     assert response.status_code == 200
     return BeautifulSoup(response.data, "html.parser")
 

@@ -143,7 +143,7 @@ def test_daily_use_counts_each_hour_on_its_town_day(client, contract):
     soup = get_page(client, f"/usage/{contract.id}")
     table = rows(soup, "table-daily")
     assert len(table) == 30
-    assert table[0] == ["2026/03/10", "データなし"]
+    assert table[0] == ["2026/03/10 本日（集計中）", "データなし"]
     assert table[1] == ["2026/03/09", "3.0 L （1時間分）"]
     assert table[2] == ["2026/03/08", "10.7 L （2時間分）"]
     assert table[3] == ["2026/03/07", "0.5 L （1時間分）"]
@@ -226,9 +226,31 @@ def test_hourly_csv(client, watched):
     assert lines[24] == ["2026-03-08", "23:00", "10.0", "○"]
 
 
-def test_hourly_defaults_to_today(client, contract):
+def test_hourly_opens_on_the_last_complete_day(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 7, 15), [1.0] * 24)  # all of 3/8 JST
+    add_readings(contract.meter_id, utc(2026, 3, 8, 15), [2.0] * 20)  # 3/9: 4 hours missing
     add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
     soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.find("input", id="date")["value"] == "2026-03-08"
+    svg = soup.find("svg", id="chart-hourly")
+    assert svg.title.get_text() == "2026/03/08 の時間ごとの使用水量"
+    assert rows(soup, "table-hourly")[23] == ["23:00〜24:00", "1.0 L", ""]
+    # Its CSV without a day is the same day's.
+    lines = read_csv(client.get(f"/usage/{contract.id}/hourly.csv"))
+    assert {line[0] for line in lines[1:]} == {"2026-03-08"}
+    assert lines[24] == ["2026-03-08", "23:00", "1.0", ""]
+
+
+def test_hourly_without_a_complete_day_opens_on_yesterday(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
+    soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.find("input", id="date")["value"] == "2026-03-09"
+    assert rows(soup, "table-hourly")[0] == ["00:00〜01:00", "データなし", ""]
+
+
+def test_today_so_far_when_chosen(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 9, 15), [1.2])  # 00:00 JST on 3/10
+    soup = get_page(client, f"/usage/{contract.id}?date=2026-03-10")
     assert soup.find("input", id="date")["value"] == "2026-03-10"
     table = rows(soup, "table-hourly")
     assert table[0] == ["00:00〜01:00", "1.2 L", ""]
@@ -253,8 +275,8 @@ def test_a_bad_date_is_refused_beside_the_field(client, contract, value, message
     errors = soup.find(id="date-error")
     assert [li.get_text() for li in errors.find_all("li")] == [message]
     assert errors.find_parent(class_="field").label.get_text() == "日付"
-    # The chart falls back to today.
-    assert soup.find("svg", id="chart-hourly").title.get_text() == "2026/03/10 の時間ごとの使用水量"
+    # The chart falls back to the day it opens on (yesterday: no complete day here).
+    assert soup.find("svg", id="chart-hourly").title.get_text() == "2026/03/09 の時間ごとの使用水量"
 
 
 def test_contract_without_smart_meter_has_no_daily_or_hourly_use(client, auth, clock):
@@ -299,3 +321,38 @@ def test_nice_max_and_bar_heights():
     assert [m.text for m in chart.missing] == ["–"]
     pair = charts.pair_chart([("x", 20, None)], str)
     assert pair.rows[0].before is None and pair.rows[0].current.width > 0
+
+
+def test_a_one_line_summary_above_the_period_chart(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}")
+    summary = soup.select_one("#periods-heading ~ p.chart-summary")
+    # The latest period 2026-01 used 26+1 m³, the same period a year earlier 25+1 m³.
+    assert summary.get_text(" ", strip=True) == "前回 27 m³（前年同期 26 m³）"
+
+
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        ("en", "Last period 27 m³ (same period last year 26 m³)"),
+        ("vi", "Kỳ trước 27 m³ (cùng kỳ năm trước 26 m³)"),
+        ("zh_Hans", "上期 27 m³（上年同期 26 m³）"),
+        ("ko", "지난 기간 27 m³(전년 동기 26 m³)"),
+    ],
+)
+def test_the_period_summary_in_each_language(client, contract, locale, line):
+    client.set_cookie("lang", locale)
+    soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.select_one("p.chart-summary").get_text(" ", strip=True) == line
+
+
+def test_today_is_marked_as_still_counting_in_the_daily_table(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}")
+    first = soup.find(id="table-daily").tbody.tr.th
+    assert first.get_text(" ", strip=True) == "2026/03/10 本日（集計中）"
+    second = soup.find(id="table-daily").tbody.find_all("tr")[1].th
+    assert second.get_text(" ", strip=True) == "2026/03/09"
+
+
+def test_the_watch_legend_only_for_a_watched_contract(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}")
+    assert soup.select("figcaption.chart-legend .swatch-watch") == []

@@ -167,7 +167,7 @@ def test_registration_screen_shows_the_last_report_and_links_the_history(client,
     soup = get_page(client, f"/watch/{contract.id}/edit")
     latest = soup.select_one(".watch-latest")
     assert text(latest.select_one(".watch-glance")) == (
-        "11月26日 08:00〜14:00 使用あり 6.0 L — 14:30 送信"
+        "11月26日 08:00〜14:00 水道の使用がありました 6 L — 14:30 送信"
     )
     link = latest.find("a", string="見守り履歴を見る")
     assert link["href"] == f"/watch/{contract.id}/history"
