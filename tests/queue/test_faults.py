@@ -251,7 +251,8 @@ def test_redis_down_while_user_registers_through_the_screens(app, client, auth, 
     run_jobs()
     reports = [m for m in smtp.messages[notices:] if m["Subject"].startswith("【見守り】")]
     assert [m["To"] for m in reports] == ["son@example.com"]
-    assert reports[0]["Subject"].endswith("06:00〜12:00 データを受信できませんでした")
+    subject = reports[0]["Subject"]
+    assert "：データ未着 ／ " in subject and subject.endswith("06:00〜12:00")
 
 
 def test_smtp_down_longer_than_every_retry_the_mails_still_go_once_it_is_back(
