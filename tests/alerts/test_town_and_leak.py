@@ -120,3 +120,28 @@ def test_alert_mails_in_the_recipients_language(
     body = text_body(mail)
     assert line in body
     assert "水が出続けています" not in body and "確認しました" not in body
+
+
+@pytest.mark.parametrize(
+    ("locale", "first"),
+    [
+        ("ja", "小平 花子：水が出続けています"),
+        ("en", "小平 花子: Water has been running"),
+        ("vi", "小平 花子: Nước đang chảy liên tục"),
+    ],
+)
+def test_an_alert_opens_on_the_home_and_its_news(
+    app, account, contract, clock, smtp, tick, locale, first
+):
+    # A phone's preview shows the first line: whose home, and what happened; the greeting next.
+    watch(account, contract, flow=2, recipients=(("Son", "son@example.com", locale),))
+    add_readings(contract.meter_id, hour(0), [70, 70])
+    clock.freeze(hour(2) + timedelta(minutes=1))
+    tick()
+    mail = smtp.to("son@example.com")[0]
+    lines = [line for line in text_body(mail).splitlines() if line.strip()]
+    assert lines[0].startswith(first), lines[0]
+    assert "Son" in lines[1]
+    html = mail.get_body(("html",)).get_content()
+    assert first.split("：")[0].split(":")[0] in html.split('class="preheader"')[1][:400]
+    assert "Asia/Tokyo" not in text_body(mail) and "Asia/Tokyo" not in html
