@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from kodaira_app.timeutil import UTCDateTime
-from tests.conftest import TEST_DB
 from tests.support import database
 
 T0 = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
@@ -20,33 +19,8 @@ T0 = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
 
 @pytest.fixture
 def app_at_0005(tmp_path):
-    from kodaira_app import create_app
-
-    url = (
-        database.create_postgres_database()
-        if TEST_DB == "postgres"
-        else f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    )
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SECRET_KEY": "test",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "REDIS_URL": "",
-            "QUEUE_PREFIX": f"kodaira-test-{uuid.uuid4().hex[:12]}",
-        }
-    )
-    try:
-        with app.app_context():
-            upgrade(revision="0005")
-            yield app
-            from kodaira_app.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if TEST_DB == "postgres":
-            database.drop_postgres_database(url)
+    with database.app_at_revision("0005", tmp_path) as app:
+        yield app
 
 
 def _insert(conn, table: str, values: dict, times: dict) -> int:

@@ -3,7 +3,6 @@ its registration and is named after the contract holder until the registrant nam
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +10,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from kodaira_app.timeutil import UTCDateTime
-from tests.conftest import TEST_DB
 from tests.support import database
 
 T0 = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
@@ -46,33 +44,8 @@ REGISTRATIONS = _table(
 
 @pytest.fixture
 def app_at_0005(tmp_path):
-    from kodaira_app import create_app
-
-    url = (
-        database.create_postgres_database()
-        if TEST_DB == "postgres"
-        else f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    )
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SECRET_KEY": "test",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "REDIS_URL": "",
-            "QUEUE_PREFIX": f"kodaira-test-{uuid.uuid4().hex[:12]}",
-        }
-    )
-    try:
-        with app.app_context():
-            upgrade(revision="0005")
-            yield app
-            from kodaira_app.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if TEST_DB == "postgres":
-            database.drop_postgres_database(url)
+    with database.app_at_revision("0005", tmp_path) as app:
+        yield app
 
 
 def _old_registration(conn) -> int:

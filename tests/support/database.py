@@ -97,3 +97,34 @@ def clear_queues(app) -> None:
     keys = list(conn.scan_iter(match=f"rq:*{prefix}*", count=1000))
     if keys:
         conn.delete(*keys)
+
+
+@contextmanager
+def app_at_revision(revision: str, folder: Path) -> Iterator:
+    """An app on a database of its own, migrated up to `revision` only: for the tests that
+    upgrade a database holding rows of an earlier schema. Dropped afterwards."""
+    from flask_migrate import upgrade as alembic_upgrade
+
+    from kodaira_app import create_app
+    from kodaira_app.extensions import db
+
+    postgres = os.environ.get("TEST_DB") == "postgres"
+    url = create_postgres_database() if postgres else f"sqlite:///{folder / 'old.sqlite3'}"
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": "",
+            "QUEUE_PREFIX": f"kodaira-test-{uuid.uuid4().hex[:12]}",
+        }
+    )
+    try:
+        with app.app_context():
+            alembic_upgrade(revision=revision)
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if postgres:
+            drop_postgres_database(url)
