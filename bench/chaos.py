@@ -44,7 +44,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,17 +256,15 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def create_database() -> str:
-    name = f"kodaira_chaos_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_SERVER_URL.rsplit("/", 1)[0]
-    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
+    from bench.reports import create_database as create
+
+    return create("kodaira_chaos", PG_SERVER_URL)
 
 
 def drop_database(url: str) -> None:
-    name = url.rsplit("/", 1)[-1]
-    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    from bench.reports import drop_database as drop
+
+    drop(url, PG_SERVER_URL)
 
 
 def queue_account_mails(n: int) -> None:

@@ -73,17 +73,18 @@ class Figures:
         print(line, flush=True)
 
 
-def create_database() -> str:
-    name = f"kodaira_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
+def create_database(prefix: str = "kodaira_bench", server: str = PG_SERVER_URL) -> str:
+    """A database of this run's own on `server`, so two runs never see each other."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_SERVER_URL.rsplit("/", 1)[0]
+    base = server.rsplit("/", 1)[0]
     return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, server: str = PG_SERVER_URL) -> None:
     name = url.rsplit("/", 1)[-1]
-    with psycopg.connect(PG_SERVER_URL, autocommit=True) as conn:
+    with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
