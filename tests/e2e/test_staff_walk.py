@@ -219,7 +219,7 @@ def test_a_clerk_answers_my_son_got_no_mail(
     walk.seen()
     expect(page.get_by_role("status")).to_have_text("テストとして1通を送信しました。")
     test_mail = live_server.wait_for_mail(FRESH_SON, match=lambda m: "【テスト】" in m["Subject"])
-    assert "6.0L" in test_mail[-1]["Subject"]
+    assert "使用あり 6.0 L" in test_mail[-1]["Subject"]
 
     # and every step is in the audit log
     nav(walk, "監査ログ")
