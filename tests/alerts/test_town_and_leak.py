@@ -139,6 +139,7 @@ def test_an_alert_opens_on_the_home_and_its_news(
     clock.freeze(hour(2) + timedelta(minutes=1))
     tick()
     mail = smtp.to("son@example.com")[0]
+    assert "小平 花子" in mail["Subject"]  # whose home, for someone watching two
     lines = [line for line in text_body(mail).splitlines() if line.strip()]
     assert lines[0].startswith(first), lines[0]
     assert "Son" in lines[1]
