@@ -151,6 +151,7 @@ def recipient_added(
         "watch_added",
         adder=adder_label(account, customer),
         windows=windows,
+        helper=bool(recipient.helper),  # a 見守り協力者 gets alerts only, never the reports
     )
     now = utcnow()
     by_registration, by_address = _keys(registration.id, recipient.email)

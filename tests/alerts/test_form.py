@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Consent, WatchRegistration
+from tests.support.mailbox import text_body
 from tests.support.watch import error_beside, input_data
 
 TWO = (("息子", "son@example.com"), ("民生委員", "minsei@example.com"))
@@ -80,3 +81,19 @@ def test_not_every_recipient_may_be_a_helper(client, account, contract):
     )
     page = BeautifulSoup(client.post(f"/watch/{contract.id}/edit", data=data).data, "html.parser")
     assert "全員を見守り協力者にはできません" in page.select_one(".watch-alerts").get_text()
+
+
+def test_a_helpers_notice_says_alerts_only_and_no_report_times(
+    client, account, contract, run_jobs, smtp
+):
+    data = input_data(recipients=TWO) | alerts_data(
+        **{"alerts-helpers": "2", "alerts-helper_consent": "y"}
+    )
+    client.post(f"/watch/{contract.id}/edit", data=data)
+    client.post(f"/watch/{contract.id}/confirm")
+    run_jobs()
+    helper = text_body(smtp.to("minsei@example.com")[0])
+    assert "見守り協力者として登録されました。定時のお知らせは届きません。" in helper
+    assert "ごろお知らせします" not in helper
+    family = text_body(smtp.to(TWO[0][1])[0])
+    assert "ごろお知らせします" in family and "見守り協力者として" not in family
