@@ -39,4 +39,8 @@ def test_short_chaos_run_loses_no_mail():
     assert done.returncode == 0, out
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
     assert lines["lost"].split()[1] == "0", out
-    assert lines["delivered"].startswith("delivered        2,200 of 2,200"), out
+    # Every planned mail arrived. The workers' periodic jobs may write more mails of their own
+    # (the alerts' leak notice for a home that used water in every hour, say): those are
+    # counted too, and "lost" covers them as well.
+    delivered, planned = (int(n.replace(",", "")) for n in lines["delivered"].split()[1:4:2])
+    assert planned == 2_200 and delivered >= planned, out
