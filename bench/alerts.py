@@ -21,14 +21,13 @@ import argparse
 import signal
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
 from bench.reports import (
-    REDIS_URL,
     Figures,
+    bench_app,
     create_database,
     drop_database,
     peak_mb,
@@ -94,8 +93,6 @@ def main(argv: list[str]) -> int:
 
     from flask_migrate import upgrade
 
-    from kodaira_app import create_app
-
     until = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     now = until + timedelta(minutes=1)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -103,17 +100,7 @@ def main(argv: list[str]) -> int:
     figures = Figures()
     print(f"bench: {n:,} registrations, {24 * args.days * n:,} readings", flush=True)
     try:
-        app = create_app(
-            {
-                "APP_ENV": "testing",
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REDIS_URL": REDIS_URL,
-                "QUEUE_PREFIX": f"kodaira-bench-{uuid.uuid4().hex[:8]}",
-                "MAIL_SUPPRESS_SEND": True,
-                "APP_BASE_URL": "http://127.0.0.1:5000",
-            }
-        )
+        app = bench_app(url, MAIL_SUPPRESS_SEND=True)
         with app.app_context():
             from kodaira_app.alerts.episodes import evaluate, update_episodes, write_due_mails
             from kodaira_app.extensions import db

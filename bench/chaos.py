@@ -320,8 +320,7 @@ def run(plan: Plan, folder: str) -> int:
 
     from flask_migrate import upgrade
 
-    from bench.reports import fill_readings, seed
-    from kodaira_app import create_app
+    from bench.reports import bench_app, fill_readings, seed
     from kodaira_app.extensions import db
 
     tz = ZoneInfo(TOWN_TZ)
@@ -359,18 +358,14 @@ def run(plan: Plan, folder: str) -> int:
             + ", ".join(f"{k}={v}" for k, v in plan.settings.items()),
             flush=True,
         )
-        app = create_app(
-            {
-                "APP_ENV": "testing",
-                "SECRET_KEY": "chaos",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REDIS_URL": redis.url,
-                "QUEUE_PREFIX": prefix,
-                "MAIL_SERVER": "127.0.0.1",
-                "MAIL_PORT": smtp.port,
-                "MAIL_SUPPRESS_SEND": False,
-                "APP_BASE_URL": "http://127.0.0.1:5000",
-            }
+        app = bench_app(
+            url,
+            SECRET_KEY="chaos",
+            REDIS_URL=redis.url,
+            QUEUE_PREFIX=prefix,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=smtp.port,
+            MAIL_SUPPRESS_SEND=False,
         )
         with app.app_context():
             upgrade()

@@ -88,6 +88,23 @@ def drop_database(url: str, server: str = PG_SERVER_URL) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def bench_app(url: str, **settings):
+    """The app a bench runs: its own database and queue names; mail as `settings` say."""
+    from kodaira_app import create_app
+
+    return create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": REDIS_URL,
+            "QUEUE_PREFIX": f"kodaira-bench-{uuid.uuid4().hex[:8]}",
+            "APP_BASE_URL": "http://127.0.0.1:5000",
+            **settings,
+        }
+    )
+
+
 def plain(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
@@ -727,8 +744,6 @@ def main(argv: list[str]) -> int:
 
     from flask_migrate import upgrade
 
-    from kodaira_app import create_app
-
     tz = ZoneInfo(TOWN_TZ)
     # The readings' day ends at the last full hour in the town (the import refuses the future).
     day_end = datetime.now(tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
@@ -748,19 +763,7 @@ def main(argv: list[str]) -> int:
         flush=True,
     )
     try:
-        app = create_app(
-            {
-                "APP_ENV": "testing",
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REDIS_URL": REDIS_URL,
-                "QUEUE_PREFIX": f"kodaira-bench-{uuid.uuid4().hex[:8]}",
-                "MAIL_SERVER": "127.0.0.1",
-                "MAIL_PORT": port,
-                "MAIL_SUPPRESS_SEND": False,
-                "APP_BASE_URL": "http://127.0.0.1:5000",
-            }
-        )
+        app = bench_app(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False)
         with app.app_context():
             from kodaira_app.extensions import db
 

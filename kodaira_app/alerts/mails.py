@@ -7,6 +7,7 @@ from datetime import datetime
 
 from babel.dates import format_skeleton
 from flask import current_app
+from flask_babel import force_locale
 
 from kodaira_app.alerts.confirm import alert_token, confirm_url, confirmed_line
 from kodaira_app.extensions import db
@@ -58,8 +59,6 @@ def episode_context(
         "change_url": absolute_url("/procedures"),
     }
     if confirmation is not None and confirmation.recipient_id != recipient.id:
-        from flask_babel import force_locale
-
         with force_locale(locale):
             context["confirmed"] = str(confirmed_line(confirmation))
     return context
