@@ -1,8 +1,10 @@
 """What leaving the app (退会) removes, and what it keeps.
 
 Removed: the password hash, the names and addresses of the account's 通知先, the bodies
-of the mails sent to the account and to those 通知先, and any 口座振替 application staff
-have not processed yet (withdrawn: staff see it as such and can no longer process it).
+of the mails sent to the account and to those 通知先 (reports, notices and alerts), the
+名前 of whoever pressed 確認しました on an alert of the account's registrations, and any
+口座振替 application staff have not processed yet (withdrawn: staff see it as such and can
+no longer process it).
 
 Kept: consent records (they prove what the resident agreed to, and when) and the staff
 audit trail (who saw or did what); both are append-only and hold no password or body.
@@ -17,11 +19,20 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 
 from kodaira_app.extensions import db
-from kodaira_app.models import Account, Delivery, OutboxMail, WatchRecipient, WatchRegistration
+from kodaira_app.models import (
+    Account,
+    AlertConfirmation,
+    Delivery,
+    OutboxMail,
+    WatchRecipient,
+    WatchRegistration,
+)
 from kodaira_app.models.billing import DirectDebitApplication
 from kodaira_app.models.reports import DeliveryStatus
 
 UNSENT = ("queued", "sending")
+# The kinds that went to the 通知先 by address alone (no Delivery row names them).
+RECIPIENT_KINDS = ("watch\\_%", "alert\\_%")
 
 
 def forget_account(account: Account, now: datetime) -> None:
@@ -36,6 +47,13 @@ def forget_account(account: Account, now: datetime) -> None:
     _blank_mails(account.email, recipients)
     _withdraw_direct_debits(account.id)
     ids = [r.id for r in recipients]
+    registrations = select(WatchRegistration.id).where(WatchRegistration.account_id == account.id)
+    db.session.execute(
+        update(AlertConfirmation)
+        .where(AlertConfirmation.registration_id.in_(registrations))
+        .values(recipient_name="")
+        .execution_options(synchronize_session=False)
+    )
     if ids:
         db.session.execute(
             update(Delivery)
@@ -62,7 +80,8 @@ def _blank_mails(email: str, recipients: list[WatchRecipient]) -> None:
             or_(
                 OutboxMail.to_addr == email,
                 OutboxMail.id.in_(delivered),
-                OutboxMail.to_addr.in_(addresses) & OutboxMail.kind.like("watch\\_%", escape="\\"),
+                OutboxMail.to_addr.in_(addresses)
+                & or_(*(OutboxMail.kind.like(kind, escape="\\") for kind in RECIPIENT_KINDS)),
             ),
         )
         .values(body_text="", body_html=None)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from kodaira_app.extensions import db
-from kodaira_app.models import Consent, OutboxMail, WatchRecipient
+from kodaira_app.models import AlertConfirmation, Consent, OutboxMail, WatchRecipient
 from kodaira_app.models.billing import DirectDebitApplication
 from kodaira_app.models.staff import AuditLog
 from kodaira_app.timeutil import utcnow
 from tests.support.accounts import DEFAULT_PASSWORD
+from tests.support.mailbox import text_body
 from tests.support.pages import page, text
+from tests.support.readings import add_readings
 from tests.support.staff import make_staff, sign_in_staff
-from tests.support.watch import own_contract
+from tests.support.watch import anonymous, own_contract
 
 
 def leave(client):
@@ -80,6 +83,31 @@ def test_leaving_blanks_the_bodies_of_the_accounts_mails(
             assert mail.subject  # the envelope stays: staff still see what was sent, when
         else:  # the 解除 notice queued by the leaving went out whole
             assert mail.status == "sent" and "解除" in mail.body_text
+
+
+def test_leaving_forgets_who_confirmed_an_alert_and_blanks_the_alert_mails(
+    app, client, account, clock, smtp, run_jobs
+):
+    from kodaira_app.alerts.episodes import evaluate
+    from tests.alerts.conftest import hour, watch
+
+    contract = own_contract(account, customer_number="00000008002", name="小平 花子")
+    watch(account, contract, flow=3)
+    add_readings(contract.meter_id, hour(0), [70, 70, 70])  # 3 hours of running water
+    clock.freeze(hour(3) + timedelta(minutes=1))
+    evaluate(utcnow())
+    run_jobs()
+    [alert] = smtp.to("son@example.com")
+    link = re.search(r"http://localhost(/alerts/confirm/\S+)", text_body(alert)).group(1)
+    anonymous(app, "post", link)
+    assert db.session.scalars(select(AlertConfirmation.recipient_name)).all() == ["息子"]
+    leave(client)
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.scalars(select(AlertConfirmation.recipient_name)).all() == [""]
+    alerts = db.session.scalars(select(OutboxMail).where(OutboxMail.kind == "alert_start")).all()
+    assert len(alerts) == 2
+    assert all((m.body_text, m.body_html) == ("", None) and m.subject for m in alerts)
 
 
 def test_leaving_withdraws_a_pending_direct_debit_application(app, client, account, contract):
