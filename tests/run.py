@@ -1,8 +1,15 @@
-"""`make test`: the whole suite on SQLite, then again on PostgreSQL + Redis.
+"""`make test`: the whole suite on SQLite, and again on PostgreSQL + Redis.
 
 PostgreSQL is used when TEST_DATABASE_URL (or the local server at 127.0.0.1:5432) answers;
 on CI (CI=true) it must answer, and so must Redis. The browser walk (tests/e2e) runs once,
-in the PostgreSQL pass. Extra arguments go to pytest.
+on PostgreSQL. Extra arguments go to every pytest run.
+
+The passes are independent (each makes its own databases, queue names and servers), so they
+run side by side, TEST_JOBS at a time (default: one per core, at most 2): the SQLite pass,
+the PostgreSQL pass and the browser walk. The short chaos run (tests/queue/test_chaos.py)
+runs last and alone: it measures how fast real workers drain under faults, and a loaded
+machine would only slow it. Each run's output is printed whole when it ends; the last line
+adds them up.
 """
 
 from __future__ import annotations
@@ -11,13 +18,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 
 import redis
 
 from tests.support.database import postgres_reachable
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CHAOS = "tests/queue/test_chaos.py"
+E2E = "tests/e2e"
 
 
 def redis_reachable() -> bool:
@@ -27,11 +38,64 @@ def redis_reachable() -> bool:
         return False
 
 
-def pytest(label: str, env: dict[str, str], args: list[str], report: str | None = None) -> int:
-    print(f"\n=== tests on {label} ===", flush=True)
-    junit = [f"--junitxml={report}"] if report else []
-    code = subprocess.call([sys.executable, "-m", "pytest", *junit, *args], env=env)
-    return 0 if code == 5 and args else code  # 5: a -k filter matched nothing here
+@dataclass
+class Run:
+    """One pytest process: its label, environment and arguments, and what it left."""
+
+    label: str
+    env: dict[str, str]
+    args: list[str]
+    junit: str = ""
+    filtered: bool = False  # the caller's arguments may leave this run without a test
+    process: subprocess.Popen | None = None
+    log: object = None
+    started: float = 0.0
+    seconds: float = 0.0
+    code: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def start(self, folder: str) -> None:
+        print(f"--- started: {self.label}", flush=True)
+        self.log = tempfile.TemporaryFile(mode="w+", dir=folder)
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", f"--junitxml={self.junit}", *self.args],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def finished(self) -> bool:
+        if self.process is None or self.process.poll() is None:
+            return False
+        self.seconds = time.monotonic() - self.started
+        code = self.process.returncode
+        self.code = 0 if code == 5 and self.filtered else code  # 5: no test selected
+        self.counts = junit_counts(self.junit)
+        return True
+
+    def report(self) -> None:
+        self.log.seek(0)
+        print(f"\n=== tests on {self.label} ({self.seconds:.0f} s) ===", flush=True)
+        sys.stdout.write(self.log.read())
+        sys.stdout.flush()
+        self.log.close()
+
+
+def junit_counts(junit_xml: str) -> dict[str, int]:
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    try:
+        cases = list(ET.parse(junit_xml).getroot().iter("testcase"))
+    except (OSError, ET.ParseError):
+        return counts
+    for case in cases:
+        if case.find("failure") is not None or case.find("error") is not None:
+            counts["failed"] += 1
+        elif case.find("skipped") is not None:
+            counts["skipped"] += 1
+        else:
+            counts["passed"] += 1
+    return counts
 
 
 def browser_tests_ran(junit_xml: str) -> bool:
@@ -39,9 +103,7 @@ def browser_tests_ran(junit_xml: str) -> bool:
     try:
         cases = ET.parse(junit_xml).getroot().iter("testcase")
     except (OSError, ET.ParseError):
-        print(
-            "No test report of the PostgreSQL pass to check the browser tests in.", file=sys.stderr
-        )
+        print("No test report of the browser walk to check.", file=sys.stderr)
         return False
     e2e = [case for case in cases if case.get("classname", "").startswith("tests.e2e")]
     skipped = [case.get("name") for case in e2e if case.find("skipped") is not None]
@@ -56,28 +118,79 @@ def browser_tests_ran(junit_xml: str) -> bool:
     return True
 
 
+def plan(args: list[str], folder: str, postgres: bool) -> tuple[list[Run], list[Run], Run | None]:
+    """The runs side by side, the runs alone after them, and the browser walk's run.
+
+    With extra arguments (a path, -k …) the PostgreSQL pass is one run, as on SQLite.
+    """
+    base = dict(os.environ)
+    together = [
+        Run("SQLite, embedded queue", {**base, "TEST_DB": "sqlite"}, [f"--ignore={E2E}", *args])
+    ]
+    alone: list[Run] = []
+    walk = None
+    if postgres:
+        pg = {**base, "TEST_DB": "postgres", "TEST_REDIS_URL": REDIS_URL}
+        if args:
+            together.insert(0, Run("PostgreSQL + Redis", pg, list(args)))
+        else:
+            chaos = f"{CHAOS}::test_short_chaos_run_loses_no_mail"
+            walk = Run("PostgreSQL + Redis: the browser walk", pg, [E2E])
+            together = [
+                Run("PostgreSQL + Redis", pg, [f"--ignore={E2E}", f"--deselect={chaos}"]),
+                *together,
+                walk,
+            ]
+            alone.append(Run("PostgreSQL + Redis: the short chaos run", pg, [CHAOS]))
+    for number, run in enumerate(together + alone):
+        run.junit = os.path.join(folder, f"run{number}.xml")
+        run.filtered = bool(args)
+    return together, alone, walk
+
+
+def run_all(runs: list[Run], jobs: int, folder: str) -> None:
+    waiting, running = list(runs), []
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                run = waiting.pop(0)
+                run.start(folder)
+                running.append(run)
+            time.sleep(0.5)
+            for run in [run for run in running if run.finished()]:
+                running.remove(run)
+                run.report()
+    finally:  # interrupted: no pytest is left running behind
+        for run in running:
+            run.process.terminate()
+            run.process.wait()
+
+
 def main(args: list[str]) -> int:
     on_ci = os.environ.get("CI") == "true"
-    base = dict(os.environ)
+    jobs = int(os.environ.get("TEST_JOBS") or min(2, os.cpu_count() or 1))
+    postgres = postgres_reachable() and redis_reachable()
     failures = 0
-    failures += (
-        pytest(
-            "SQLite, embedded queue", {**base, "TEST_DB": "sqlite"}, ["--ignore=tests/e2e", *args]
-        )
-        != 0
-    )
-    if postgres_reachable() and redis_reachable():
-        env = {**base, "TEST_DB": "postgres", "TEST_REDIS_URL": REDIS_URL}
-        with tempfile.TemporaryDirectory() as tmp:
-            junit_xml = os.path.join(tmp, "postgres.xml")
-            failures += pytest("PostgreSQL + Redis", env, args, report=junit_xml) != 0
-            if on_ci and not args:
-                failures += not browser_tests_ran(junit_xml)
-    elif on_ci:
-        print("PostgreSQL or Redis is not reachable, and CI needs both.", file=sys.stderr)
-        failures += 1
-    else:
-        print("\nPostgreSQL or Redis not reachable: the PostgreSQL + Redis pass was skipped.")
+    if not postgres:
+        if on_ci:
+            print("PostgreSQL or Redis is not reachable, and CI needs both.", file=sys.stderr)
+            failures += 1
+        else:
+            print("PostgreSQL or Redis not reachable: the PostgreSQL + Redis runs are skipped.")
+    with tempfile.TemporaryDirectory() as folder:
+        together, alone, walk = plan(args, folder, postgres)
+        run_all(together, jobs, folder)
+        run_all(alone, 1, folder)
+        runs = together + alone
+        failures += sum(run.code != 0 for run in runs)
+        if walk is not None and on_ci:
+            failures += not browser_tests_ran(walk.junit)
+        total = {key: sum(run.counts.get(key, 0) for run in runs) for key in ("passed", "failed")}
+        skipped = sum(run.counts.get("skipped", 0) for run in runs)
+    print()
+    for run in runs:
+        print(f"{run.label}: exit {run.code}, {run.seconds:.0f} s, {run.counts}")
+    print(f"tests: {total['passed']} passed, {total['failed']} failed, {skipped} skipped")
     return 1 if failures else 0
 
 
