@@ -1,6 +1,6 @@
 """The public guide's pieces: the screenshots in the reader's language, the timeline
-picture of a window and its mail, and the two sample mails, rendered by the reports' own
-renderer so they read exactly like real ones.
+picture of a window and its mail, and the sample mails (two reports, one alert), rendered
+by the reports' and the alerts' own code so they read exactly like real ones.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from kodaira_app.alerts.mails import episode_context
+from kodaira_app.mailer.outbox import render_mail
+from kodaira_app.models import AlertEpisode, Customer, WatchRecipient
+from kodaira_app.models.alerts import AlertRule
 from kodaira_app.reports.content import Renderer, ReportFacts
 from kodaira_app.timeutil import town_tz
 from kodaira_app.watch.windows import display_hour, report_time, window_span
@@ -74,14 +78,15 @@ class Screenshot:
     in_reader_language: bool
 
 
-def screenshot(name: str, locale: str) -> Screenshot:
-    """static/guide/<locale>/<name>.png, or the Japanese one when that language has none."""
+def screenshot(name: str, locale: str) -> Screenshot | None:
+    """static/guide/<locale>/<name>.png, or the Japanese one when that language has none;
+    None before `make guide` has taken it at all (the step then shows no picture)."""
     static = Path(current_app.static_folder)
     for folder in (locale, FALLBACK_LOCALE):
         filename = f"{SHOTS_FOLDER}/{folder}/{name}.png"
         if (static / filename).is_file():
-            break
-    return Screenshot(filename, folder == locale)
+            return Screenshot(filename, folder == locale)
+    return None
 
 
 def hour_x(hour: float) -> float:
@@ -138,3 +143,29 @@ def sample_mails() -> list[dict]:
         )
         mails.append({"status": status, **renderer.render(facts)})
     return mails
+
+
+def sample_alert_mail() -> dict:
+    """The first alert of 「水が出続けています」 to the son, in the page's language: the alert
+    mails' own context and templates, about a home and an episode that exist nowhere."""
+    config = current_app.config
+    locale = str(get_locale() or "ja")
+    hours = config["ALERT_FLOW_HOURS"]
+    episode = AlertEpisode(
+        id=0,
+        registration_id=None,  # the home is then named by the customer's name below
+        rule=AlertRule.FLOW.value,
+        hours=hours,
+        started_at=datetime(2026, 11, 25, 14, tzinfo=town_tz()),
+    )
+    recipient = WatchRecipient(
+        id=0,
+        name=_("息子"),
+        email="example@example.com",
+        locale=locale,
+        stop_token="sample",  # nosec B106  # a sample mail in the guide, no real link
+    )
+    customer = Customer(name=_("鬼鹿の実家"), customer_number="00000008002")
+    context = episode_context(episode, recipient, customer, None)
+    subject, body_text, _html = render_mail("alert_start", locale, **context)
+    return {"subject": subject, "body_text": body_text}

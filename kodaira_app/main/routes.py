@@ -8,7 +8,7 @@ from kodaira_app.billing.history import unpaid_by_contract
 from kodaira_app.extensions import db
 from kodaira_app.i18n import LANG_COOKIE, LANGUAGES
 from kodaira_app.main.contact import contact_details, tel_href
-from kodaira_app.main.guide import sample_mails, screenshot, timeline
+from kodaira_app.main.guide import sample_alert_mail, sample_mails, screenshot, timeline
 from kodaira_app.redirects import safe_next
 from kodaira_app.watch.glance import glances
 from kodaira_app.watch.history import HISTORY_DAYS
@@ -59,6 +59,7 @@ def guide():
         window_hours=current_app.config["WATCH_WINDOW_HOURS"],
         timeline=_timeline(),
         mails=sample_mails(),
+        alert_mail=sample_alert_mail(),
         screenshot=partial(screenshot, locale=locale),
     )
 

@@ -58,3 +58,18 @@ DELIVERY_FILTER = {
     "missed": _l("期限切れ"),
     "pending": _l("送信待ち"),
 }
+
+# The alert mails of the delivery list, by mail kind (kodaira_app/mailer/kinds.py).
+ALERT_MAIL_KIND = {
+    "alert_start": _l("開始"),
+    "alert_end": _l("終了"),
+    "alert_helper": _l("協力者"),
+    "alert_leak": _l("漏水"),
+    "alert_town_delay": _l("町全体の遅延"),
+}
+
+ALERT_RULE = {
+    "flow": _l("水が出続けています"),
+    "idle": _l("長い時間、水が使われていません"),
+    "nodata": _l("メーターのデータが届いていません"),
+}

@@ -1,8 +1,10 @@
 """The latest report at a glance, for トップ and the registration screen.
 
 「12月2日 06:00〜12:00 水道の使用がありました 137 L — 12:30 送信」 and when the next report
-comes, for any number of contracts in a fixed number of statements: the latest window of
-every contract with its first report's send time in one, the registrations' pauses in one.
+comes, with any alert under way (「14:00 から水が出続けています」, who confirmed it), for any
+number of contracts in a fixed number of statements: the latest window of every contract
+with its first report's send time in one, the registrations' pauses in one, the open alert
+episodes with their confirmations in one.
 """
 
 from __future__ import annotations
@@ -17,10 +19,23 @@ from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kodaira_app.alerts.confirm import confirmed_line
 from kodaira_app.extensions import db
-from kodaira_app.models import Delivery, OutboxMail, WatchPause, WatchRegistration, WindowEvaluation
+from kodaira_app.models import (
+    AlertConfirmation,
+    AlertEpisode,
+    Delivery,
+    OutboxMail,
+    WatchPause,
+    WatchRegistration,
+    WindowEvaluation,
+)
+from kodaira_app.models.alerts import AlertRule
 from kodaira_app.timeutil import UTCDateTime
-from kodaira_app.watch.history import _clock, next_report_line, window_label
+from kodaira_app.watch.history import _clock, day_label, next_report_line, window_label
+
+# The rules whose alerts go to the family (the leak notice has its own block on トップ).
+FAMILY_RULES = (AlertRule.FLOW.value, AlertRule.IDLE.value, AlertRule.NODATA.value)
 
 
 @dataclass(frozen=True)
@@ -35,9 +50,19 @@ class LatestReport:
 
 
 @dataclass(frozen=True)
+class AlertUnderWay:
+    """An open alert episode as トップ says it."""
+
+    line: str  # 「14:00 から水が出続けています」
+    town_delay: bool  # held: the recipients were told the whole town's data is late
+    confirmed: str | None  # 「息子さんが 14:25 に確認しました」
+
+
+@dataclass(frozen=True)
 class Glance:
     line: str | None  # None before the first report
     next_report: str | None  # None without a live window
+    alerts: tuple[AlertUnderWay, ...] = ()
 
 
 def latest_reports(customer_ids: list[int]) -> dict[int, LatestReport]:
@@ -104,6 +129,52 @@ def load_pauses(registrations: list[WatchRegistration]) -> None:
             set_committed_value(registration, "pauses", by_registration[registration.id])
 
 
+def open_alerts(registration_ids: list[int]) -> dict[int, list[tuple]]:
+    """registration id → its open family alerts the recipients were told of, oldest first,
+    each with its confirmation (or None): one statement. A pause keeps an episode untold,
+    so a paused registration shows none."""
+    if not registration_ids:
+        return {}
+    rows = db.session.execute(
+        select(AlertEpisode, AlertConfirmation)
+        .outerjoin(AlertConfirmation, AlertConfirmation.episode_id == AlertEpisode.id)
+        .where(
+            AlertEpisode.registration_id.in_(registration_ids),
+            AlertEpisode.ended_at.is_(None),
+            AlertEpisode.rule.in_(FAMILY_RULES),
+            AlertEpisode.start_mailed_at.is_not(None) | AlertEpisode.town_notice_at.is_not(None),
+        )
+        .order_by(AlertEpisode.started_at, AlertEpisode.id)
+    )
+    found: dict[int, list[tuple]] = defaultdict(list)
+    for episode, confirmation in rows:
+        found[episode.registration_id].append((episode, confirmation))
+    return found
+
+
+def _since(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """「14:00」 today, 「12月2日 14:00」 on another day (town time)."""
+    if moment.astimezone(tz).date() == now.astimezone(tz).date():
+        return _clock(moment, tz)
+    return f"{day_label(moment, tz)} {_clock(moment, tz)}"
+
+
+def alert_under_way(
+    episode: AlertEpisode, confirmation, now: datetime, tz: ZoneInfo
+) -> AlertUnderWay:
+    since = _since(episode.started_at, now, tz)
+    town_delay = bool(episode.held) and episode.start_mailed_at is None
+    if town_delay:
+        line = gettext("町全体でメーターのデータが遅れています（%(time)s 以降）", time=since)
+    elif episode.rule == AlertRule.FLOW:
+        line = gettext("%(time)s から水が出続けています", time=since)
+    elif episode.rule == AlertRule.IDLE:
+        line = gettext("長い時間、水が使われていません（%(time)s 以降）", time=since)
+    else:
+        line = gettext("メーターのデータが届いていません（%(time)s 以降）", time=since)
+    return AlertUnderWay(line=line, town_delay=town_delay, confirmed=confirmed_line(confirmation))
+
+
 def _litres(deciliters: int) -> str:
     return gettext("%(value)s L", value=format_decimal(deciliters / 10, format="#,##0.#"))
 
@@ -150,15 +221,20 @@ def glances(
     registrations: dict[int, WatchRegistration], now: datetime, tz: ZoneInfo, delay_minutes: int
 ) -> dict[int, Glance]:
     """customer id → its glance, for every contract with an active registration (windows
-    loaded): two statements however many contracts."""
+    loaded): three statements however many contracts."""
     if not registrations:
         return {}
     reports = latest_reports(list(registrations))
     load_pauses(list(registrations.values()))
+    alerts = open_alerts([r.id for r in registrations.values()])
     return {
         customer_id: Glance(
             line=glance_text(reports[customer_id], tz) if customer_id in reports else None,
             next_report=next_report_line(registration, now, tz, delay_minutes),
+            alerts=tuple(
+                alert_under_way(episode, confirmation, now, tz)
+                for episode, confirmation in alerts.get(registration.id, ())
+            ),
         )
         for customer_id, registration in registrations.items()
     }

@@ -78,6 +78,7 @@ GUIDE_SHOTS = (
     "p1-procedures",
     "p1-select",
     "p1-input",
+    "alerts-input",
     "p1-check",
     "p1-done",
     "end-1-input",

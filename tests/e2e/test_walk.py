@@ -142,6 +142,8 @@ def register_watch(walk, display_number: str, hour: str, name: str, email: str, 
     labelled(page, tr("名前")).first.fill(name)
     labelled(page, tr("メールアドレス")).first.fill(email)
     walk.shoot(f"{shots}-input")
+    if shots == "p1":  # the guide's 「異変のお知らせ」 section pictures the fieldset once
+        walk.shoot("alerts-input", around=page.locator("fieldset.watch-alerts"))
     page.get_by_role("button", name=tr("確認")).click()
 
     walk.seen(f"{shots}-check")

@@ -129,7 +129,7 @@ def test_every_screenshot_of_the_guide_is_there_at_phone_size(client, locale):
     soup = get_page(client, "/guide")
     images = soup.select("figure.screen img")
     shown = [re.search(r"/static/guide/([^/]+)/(.+)\.png$", img["src"]).groups() for img in images]
-    assert sorted(name for _, name in shown) == sorted(screens.GUIDE_SHOTS)
+    assert sorted(name for _, name in shown) == sorted(screens.GUIDE_SHOTS), "run `make guide`"
     assert {folder for folder, _ in shown} == {locale}, "run `make guide`"
     for img, (_, name) in zip(images, shown, strict=True):
         assert img["alt"].strip(), f"{name} has no alternative text"
@@ -167,7 +167,8 @@ def test_a_language_without_its_screenshot_shows_the_japanese_one_and_says_so(
     for folder in ("ja", "en"):
         (static / "guide" / folder).mkdir(parents=True)
     for name in screens.GUIDE_SHOTS:
-        shutil.copy(screens.shots_dir("ja") / f"{name}.png", static / "guide" / "ja")
+        if (screens.shots_dir("ja") / f"{name}.png").exists():  # a new shot: before `make guide`
+            shutil.copy(screens.shots_dir("ja") / f"{name}.png", static / "guide" / "ja")
     shutil.copy(screens.shots_dir("en") / "p1-login.png", static / "guide" / "en")
     app.static_folder = str(static)
     client.set_cookie("lang", "en")
@@ -322,3 +323,59 @@ def test_the_label_check_finds_a_label_that_is_not_on_the_screen(client, auth):
     assert "見守り登録" in texts_on(shown["procedures"])
     assert "見守り会員登録" not in texts_on(shown["procedures"])
     assert "登録" not in texts_on(shown["procedures"])
+
+
+# --- 異変のお知らせ ---------------------------------------------------------------------------
+
+RULES = ("水が出続けています", "長い時間、水が使われていません", "メーターのデータが届いていません")
+
+
+@pytest.mark.parametrize("locale", screens.LOCALES)
+def test_the_alerts_section_and_its_sample_alert_in_each_language(client, locale):
+    client.set_cookie("lang", locale)
+    soup = get_page(client, "/guide")
+    alerts = soup.find("h2", id="alerts").find_parent("section")
+    assert [dt.get_text() for dt in alerts.select("dl dt")] == [
+        screens.label(rule, locale) for rule in RULES
+    ]
+    headings = [h3.get_text() for h3 in alerts.find_all("h3")]
+    assert headings == [
+        screens.label(h, locale) for h in ("確認しました", "見守り協力者", "漏水の可能性")
+    ]
+    assert alerts.find("a", href="/faq#alerts") is not None
+    assert soup.select_one("nav.guide-contents a[href='#alerts']") is not None
+    sample = soup.find(id="mail-alert").find_parent("section")
+    subject, body = sample.dd.get_text(), sample.find("pre").get_text()
+    assert screens.label(RULES[0], locale) in subject
+    assert screens.label("鬼鹿の実家", locale) in subject
+    assert body.startswith(screens.label("鬼鹿の実家", locale))
+    assert "/alerts/confirm/" in body and "0-******8002" in body
+
+
+def test_the_sample_alert_reads_as_the_real_one(client):
+    soup = get_page(client, "/guide")
+    sample = soup.find(id="mail-alert").find_parent("section")
+    assert sample.dd.get_text() == (
+        "【小平町水道アプリ】異変のお知らせ 水が出続けています（鬼鹿の実家）"
+    )
+    body = sample.find("pre").get_text()
+    assert body.startswith("鬼鹿の実家：水が出続けています\n")
+    assert "11月25日 14:00 から、3時間続けて1時間に60L以上の水が使われています。" in body
+    assert "「確認しました」を押してください" in body
+    alerts = soup.find("h2", id="alerts").find_parent("section")
+    text = " ".join(alerts.get_text().split())
+    assert "24時間のあいだ毎時間、水が使われ続けているときは" in text
+    assert "一時停止中の見守りには、異変のお知らせもお送りしません。" in text
+    assert "ご家族が2時間以内に確認しなかった異変のお知らせだけ" in text
+
+
+def test_a_step_whose_screenshot_was_never_taken_shows_no_picture(app, client, tmp_path):
+    (tmp_path / "static" / "guide" / "ja").mkdir(parents=True)
+    shutil.copy(screens.shots_dir("ja") / "p1-login.png", tmp_path / "static" / "guide" / "ja")
+    app.static_folder = str(tmp_path / "static")
+    soup = get_page(client, "/guide")
+    assert [img["src"] for img in soup.select("figure.screen img")] == [
+        "/static/guide/ja/p1-login.png"
+    ]
+    alerts = soup.find("h2", id="alerts").find_parent("section")
+    assert "「異変のお知らせ」で" in alerts.select_one("ol.guide-steps li").get_text()

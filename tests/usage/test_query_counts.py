@@ -77,12 +77,14 @@ def test_statements_do_not_grow_with_the_contracts(app, client, auth, clock, nam
 
 
 # 見守り input: the login session, the contract, its registration with windows and recipients,
-# the stopped addresses, and the latest report and next report of the glance line (3), and
-# each address's last mail (1).
+# the stopped addresses, and the latest report, next report and alerts under way of the
+# glance (4), and each address's last mail (1).
 # トップ: the login session, the contracts, the readings, every contract's latest report and
 # the registrations' pauses (for the next report's time), the unpaid bills and each
 # address's last mail.
-@pytest.mark.parametrize(("name", "most"), [("トップ", 7), ("見守り input", 8), ("ご利用実績", 5)])
+# Both show the open alert episodes with who confirmed them, read for every contract in one
+# more statement (kodaira_app/watch/glance.py open_alerts): hence one more than before.
+@pytest.mark.parametrize(("name", "most"), [("トップ", 8), ("見守り input", 9), ("ご利用実績", 5)])
 def test_statements_per_page(app, client, auth, clock, name, most):
     customers = account_with(3, auth, clock)
     statements = statements_of(client, PAGES[name](customers[1]))

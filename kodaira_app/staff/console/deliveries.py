@@ -1,5 +1,5 @@
-"""Deliveries: the list filtered by status, window date and contract; one delivery with its
-mail; the re-send, which never sends twice by accident."""
+"""Deliveries: the reports' and the alert mails' lists, filtered by status, date and
+contract; one delivery with its mail; the re-send, which never sends twice by accident."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from kodaira_app.staff.queries import (
     customer_id_by_number,
     delivery_context,
     delivery_outbox,
+    list_alert_mails,
     list_deliveries,
 )
 
@@ -24,10 +25,11 @@ bp = Blueprint("deliveries", __name__, url_prefix="/deliveries")
 @bp.get("")
 def index():
     form = DeliveryFilterForm(request.args)
-    rows = []
+    rows, alert_mails = [], []
     if form.validate():
         customer_id = customer_id_by_number(form.contract.data)
         rows = list_deliveries(form.status.data or None, form.day.data, customer_id)
+        alert_mails = list_alert_mails(form.status.data or None, form.day.data, customer_id)
         audit_commit(
             "view_deliveries",
             "customer" if customer_id else None,
@@ -36,7 +38,11 @@ def index():
             day=str(form.day.data or ""),
         )
     return render_template(
-        "staff/deliveries.html", form=form, deliveries=rows, info=delivery_context(rows)
+        "staff/deliveries.html",
+        form=form,
+        deliveries=rows,
+        info=delivery_context(rows),
+        alert_mails=alert_mails,
     )
 
 
