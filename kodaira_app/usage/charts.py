@@ -50,6 +50,7 @@ class ColumnChart:
     height: int
     plot: Rect
     bars: list[Rect] = field(default_factory=list)
+    partial_bars: list[Rect] = field(default_factory=list)  # a day still being counted
     shades: list[Rect] = field(default_factory=list)
     x_labels: list[Label] = field(default_factory=list)
     y_labels: list[Label] = field(default_factory=list)
@@ -67,13 +68,15 @@ def column_chart(
     y_label: callable,
     shaded: list[bool] | None = None,
     pending: list[bool] | None = None,
+    partial: list[bool] | None = None,
     label_every: int = 1,
     height: int = 220,
     mark_missing: bool = True,
 ) -> ColumnChart:
     """`y_label(v)` formats an axis value; a None value is drawn as a dash (no data),
     unless it is `pending` (a time still to come) or `mark_missing` is off (too many
-    slots for a dash each), which leaves it empty."""
+    slots for a dash each), which leaves it empty. A `partial` value (today so far) is
+    drawn apart, so that it is not read as a day of little use."""
     plot = Rect(PLOT_LEFT, 12, 100 - PLOT_LEFT - 1, height - 12 - 30)
     top = nice_max(max((v for v in values if v is not None), default=0))
     chart = ColumnChart(height=height, plot=plot)
@@ -90,7 +93,8 @@ def column_chart(
             chart.missing.append(Label(round(x + slot / 2, 3), plot.y + plot.height - 3, "–"))
         elif value is not None and value > 0:
             h = plot.height * value / top
-            chart.bars.append(
+            bars = chart.partial_bars if partial and partial[i] else chart.bars
+            bars.append(
                 Rect(
                     round(x + slot * 0.15, 3),
                     round(plot.y + plot.height - h, 2),

@@ -141,6 +141,7 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
             # Only every 7th day carries a label: the others are not formatted at all.
             [month_day(d.day) if i % 7 == 0 else "" for i, d in enumerate(days)],
             litres_axis,
+            partial=[d.day == today for d in days],
             label_every=7,
         ),
         "hourly_chart": charts.column_chart(

@@ -450,3 +450,14 @@ def test_today_is_marked_as_still_counting_in_the_daily_table(client, contract):
 def test_the_watch_legend_only_for_a_watched_contract(client, contract):
     soup = get_page(client, f"/usage/{contract.id}")
     assert soup.select("figcaption.chart-legend .swatch-watch") == []
+
+
+def test_todays_bar_is_drawn_apart_as_still_counting(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 9, 23), [1.5, 0.5])  # 08:00-10:00 JST today
+    add_readings(contract.meter_id, utc(2026, 3, 8, 23), [9.0])
+    soup = get_page(client, f"/usage/{contract.id}")
+    svg = soup.find("svg", id="chart-daily")
+    assert len(svg.find_all("rect", class_="chart-bar-partial")) == 1
+    assert len(svg.find_all("rect", class_="chart-bar")) == 1
+    legend = svg.find_next("figcaption", class_="chart-legend")
+    assert legend.get_text(strip=True) == "本日（集計中）"
