@@ -51,6 +51,7 @@ class ColumnChart:
     plot: Rect
     bars: list[Rect] = field(default_factory=list)
     partial_bars: list[Rect] = field(default_factory=list)  # a day still being counted
+    partial_slots: list[Rect] = field(default_factory=list)  # the whole slot of such a day
     shades: list[Rect] = field(default_factory=list)
     x_labels: list[Label] = field(default_factory=list)
     y_labels: list[Label] = field(default_factory=list)
@@ -89,6 +90,8 @@ def column_chart(
         x = plot.x + i * slot
         if shaded and shaded[i]:
             chart.shades.append(Rect(round(x, 3), plot.y, round(slot, 3), plot.height))
+        if partial and partial[i]:
+            chart.partial_slots.append(Rect(round(x, 3), plot.y, round(slot, 3), plot.height))
         if value is None and mark_missing and not (pending and pending[i]):
             chart.missing.append(Label(round(x + slot / 2, 3), plot.y + plot.height - 3, "–"))
         elif value is not None and value > 0:

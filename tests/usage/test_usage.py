@@ -458,6 +458,7 @@ def test_todays_bar_is_drawn_apart_as_still_counting(client, contract):
     soup = get_page(client, f"/usage/{contract.id}")
     svg = soup.find("svg", id="chart-daily")
     assert len(svg.find_all("rect", class_="chart-bar-partial")) == 1
+    assert len(svg.find_all("rect", class_="chart-today")) == 1  # the whole slot marked
     assert len(svg.find_all("rect", class_="chart-bar")) == 1
     legend = svg.find_next("figcaption", class_="chart-legend")
     assert legend.get_text(strip=True) == "本日（集計中）"
