@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kodaira_app.alerts.confirm import alert_link_ids, confirmed_line
+from kodaira_app.billing.bills import bills_by_customer
 from kodaira_app.contracts.normalize import kana_key, normalize_customer_number
 from kodaira_app.extensions import db
 from kodaira_app.models import (
@@ -28,6 +29,7 @@ from kodaira_app.models import (
     WatchRegistration,
     WindowEvaluation,
 )
+from kodaira_app.models.billing import Bill
 from kodaira_app.models.staff import AuditLog
 from kodaira_app.timeutil import town_tz, utcnow
 
@@ -36,6 +38,7 @@ DELIVERY_LIMIT = 100
 OUTBOX_LIMIT = 100
 AUDIT_LIMIT = 200
 READING_DAYS = 7
+BILL_LIMIT = 12  # two years of two-month periods: enough to answer a billing call
 
 _NUMBER_PART = re.compile(r"[0-9]+(?:[-‐‑‒–—―−ーｰ\s][0-9]+)*")
 
@@ -126,6 +129,7 @@ class ContractOverview:
     registrations: list[WatchRegistration]
     deliveries: list[Delivery]
     readings: list[Reading] = field(default_factory=list)
+    bills: list[Bill] = field(default_factory=list)  # the latest BILL_LIMIT, newest first
 
 
 def contract_overview(customer: Customer) -> ContractOverview:
@@ -152,6 +156,7 @@ def contract_overview(customer: Customer) -> ContractOverview:
         registrations=list(registrations),
         deliveries=list_deliveries(customer_id=customer.id),
         readings=recent_readings(customer),
+        bills=bills_by_customer([customer.id])[customer.id][:BILL_LIMIT],
     )
 
 
@@ -166,6 +171,17 @@ def recent_readings(customer: Customer, days: int = READING_DAYS) -> list[Readin
             .order_by(Reading.hour_start.desc())
         )
     )
+
+
+def reading_hours(
+    readings: list[Reading], now: datetime, days: int = READING_DAYS
+) -> list[tuple[datetime, int | None]]:
+    """(hour start, decilitres or None) of each complete hour of the last `days` days,
+    oldest first: the readings of recent_readings() laid on the hours they belong to."""
+    end = now.replace(minute=0, second=0, microsecond=0)
+    by_hour = {r.hour_start: r.deciliters for r in readings}
+    starts = [end - timedelta(hours=h) for h in range(days * 24, 0, -1)]
+    return [(start, by_hour.get(start)) for start in starts]
 
 
 def town_day_bounds(day: date) -> tuple[datetime, datetime]:

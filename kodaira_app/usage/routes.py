@@ -5,7 +5,6 @@ import io
 from datetime import date, datetime
 from functools import lru_cache
 
-from babel.numbers import parse_pattern
 from flask import (
     Blueprint,
     Response,
@@ -15,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -28,6 +27,7 @@ from kodaira_app.models import Customer, WatchRegistration
 from kodaira_app.timeutil import town_today, town_tz, utcnow
 from kodaira_app.usage import charts, series
 from kodaira_app.usage.forms import DayForm
+from kodaira_app.usage.labels import litres, litres_axis
 from kodaira_app.usage.top import linked_contracts
 
 bp = Blueprint("usage", __name__)
@@ -87,27 +87,30 @@ def _day_form(today: date, default: date) -> tuple[DayForm, date]:
     return form, default
 
 
-# Parsed once: Babel parses a pattern given as text again on every call.
-_AXIS_PATTERN = parse_pattern("#,##0.##")
+# Periods shown until the reader asks for all of them (「すべて表示」: ?periods=all).
+RECENT_PERIODS = 6
 
 
-def _litres_axis(value: float) -> str:
-    return gettext("%(value)s L", value=format_decimal(value, format=_AXIS_PATTERN))
+def _period_name(point: series.PeriodPoint) -> str:
+    """「2026/01〜2026/02」: the months a period covers, for the chart's row."""
+    start, end = year_month(point.start), year_month(point.end)
+    return start if start == end else gettext("%(start)s〜%(end)s", start=start, end=end)
 
 
-def _litres(deciliters: int | None) -> float | None:
-    return None if deciliters is None else deciliters / 10
-
-
-def _period_context(customer: Customer) -> dict:
+def _period_context(customer: Customer, show_all: bool) -> dict:
+    """The periods newest first: the latest six, or all when asked."""
     periods = _periods(customer)
+    shown = periods if show_all else periods[:RECENT_PERIODS]
     # Each period's figure is shown twice (its own row, and as "a year earlier"): format
     # each value once.
     m3 = lru_cache(maxsize=None)(lambda v: cubic_metres(v) if v is not None else "–")
     return {
-        "periods": periods,
+        "periods": shown,
+        "period_count": len(periods),
+        "recent_periods": RECENT_PERIODS,
+        "all_periods": show_all,
         "period_chart": charts.pair_chart(
-            [(year_month(p.start), p.usage_m3, p.year_before_m3) for p in periods], m3
+            [(_period_name(p), p.usage_m3, p.year_before_m3) for p in shown], m3
         ),
     }
 
@@ -134,16 +137,17 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
         "day_total": sum(h.deciliters or 0 for h in hours),
         "days_total": sum(d.deciliters or 0 for d in days),
         "daily_chart": charts.column_chart(
-            [_litres(d.deciliters) for d in days],
+            [litres(d.deciliters) for d in days],
             # Only every 7th day carries a label: the others are not formatted at all.
             [month_day(d.day) if i % 7 == 0 else "" for i, d in enumerate(days)],
-            _litres_axis,
+            litres_axis,
+            partial=[d.day == today for d in days],
             label_every=7,
         ),
         "hourly_chart": charts.column_chart(
-            [_litres(h.deciliters) for h in hours],
+            [litres(h.deciliters) for h in hours],
             [str(h.hour) for h in hours],
-            _litres_axis,
+            litres_axis,
             shaded=[h.watched for h in hours],
             pending=[h.pending for h in hours],
             label_every=3,
@@ -155,7 +159,7 @@ def _meter_context(customer: Customer, now: datetime, tz) -> dict:
 @login_required
 def contract(customer_id: int):
     customer, contracts = _contract_and_all(customer_id)
-    context = _period_context(customer)
+    context = _period_context(customer, request.args.get("periods") == "all")
     if customer.smart_meter and customer.meter_id:
         context.update(_meter_context(customer, utcnow(), _tz()))
     return render_template("usage/contract.html", customer=customer, contracts=contracts, **context)

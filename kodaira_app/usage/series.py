@@ -53,9 +53,9 @@ def town_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def period_series(bills: list[Bill], count: int = 24) -> list[PeriodPoint]:
-    """The last `count` periods, oldest first, each beside the same period a year earlier."""
+    """The last `count` periods, newest first, each beside the same period a year earlier."""
     by_month = {(b.period_start.year, b.period_start.month): b for b in bills}
-    recent = sorted(bills, key=lambda b: b.period_start)[-count:]
+    recent = sorted(bills, key=lambda b: b.period_start, reverse=True)[:count]
     points = []
     for bill in recent:
         before = by_month.get((bill.period_start.year - 1, bill.period_start.month))

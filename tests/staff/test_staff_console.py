@@ -25,6 +25,7 @@ from kodaira_app.models import (
 from kodaira_app.models.staff import AuditLog
 from kodaira_app.timeutil import utcnow
 from tests.support.accounts import make_account
+from tests.support.billing import make_bill
 from tests.support.factories import link, make_customer
 from tests.support.pages import page
 
@@ -272,7 +273,7 @@ def test_contract_page_tells_the_whole_story(client, clerk, town):
     assert sent[4] == "送信済み" and sent[5] == "1" and sent[8] == "<abc@town>"
     failed = by_recipient["Daughter d***@example.com"]
     assert failed[4] == "失敗" and failed[5] == "3" and "550 no such user" in failed[6]
-    readings = table_rows(soup, "table.staff-readings")
+    readings = table_rows(soup, "#table-readings")
     assert readings == [[readings[0][0], "12.3"]]  # the 8-day-old hour is not shown
 
     row = last_audit()
@@ -289,6 +290,78 @@ def test_contract_page_of_an_unlinked_customer(client, clerk, town):
     assert "見守り登録はありません。" in soup.get_text()
     assert soup.find("a", string="このお客様の閲覧・操作の記録（監査ログ）") is None  # admins only
     assert client.get("/staff/contracts/99999").status_code == 404
+
+
+NOW = datetime(2026, 12, 4, 3, tzinfo=UTC)  # 12:00 JST
+
+
+def test_contract_page_charts_the_weeks_readings_above_a_folded_table(client, clerk, town, clock):
+    clock.freeze(NOW)
+    taro = town[0]
+    make_watch(taro, make_account())  # watched from 06:00 for 6 hours
+    # 12:00-15:00 JST on 12/2, and an hour 8 days back that is not shown.
+    for i, deciliters in enumerate((40, 0, 25)):
+        hour = datetime(2026, 12, 2, 3 + i, tzinfo=UTC)
+        db.session.add(Reading(meter_id="MTR-0001", hour_start=hour, deciliters=deciliters))
+    db.session.add(
+        Reading(meter_id="MTR-0001", hour_start=datetime(2026, 11, 26, 3, tzinfo=UTC), deciliters=9)
+    )
+    db.session.commit()
+
+    soup = page(client.get(f"/staff/contracts/{taro.id}"))
+    section = soup.select_one("#readings-heading").parent
+    svg = section.select_one("svg#chart-readings")
+    assert svg["role"] == "img"
+    assert svg.title.get_text() == "過去7日間の1時間ごとの使用量"
+    assert svg.desc.get_text().startswith("合計 6.5 L。")
+    assert len(svg.select("rect.chart-bar")) == 2  # the hour at 0 L has no bar
+    assert len(svg.select("rect.chart-watch")) == 7 * 6  # 06:00-12:00 each day
+    # Each town day's first hour carries its date: 11/28 to 12/4 JST.
+    ticks = [t.get_text() for t in svg.select("text.chart-axis")][3:]
+    assert ticks == ["11/28", "11/29", "11/30", "12/1", "12/2", "12/3", "12/4"]
+    assert section.select_one("figcaption.chart-legend").get_text(strip=True) == "見守り時間帯"
+    # The numbers stay one click away, folded by default.
+    details = section.select_one("details.chart-table")
+    assert "open" not in details.attrs
+    assert details.summary.get_text(strip=True) == "数値を表で見る"
+    assert len(table_rows(details, "#table-readings")) == 3
+
+
+def test_contract_page_lists_the_latest_bills_for_a_billing_call(client, clerk, town, clock):
+    clock.freeze(NOW)
+    taro = town[0]
+    for month in range(1, 13, 2):  # six two-month periods of 2024, all paid
+        start = date(2024, month, 1)
+        make_bill(taro, start, start + timedelta(days=58), paid_on=start + timedelta(days=80))
+    paid = {"paid_on": date(2026, 10, 20), "method": "direct_debit"}
+    make_bill(taro, date(2026, 7, 1), date(2026, 8, 31), 31, 4400, 2800, date(2026, 10, 31), **paid)
+    make_bill(taro, date(2026, 9, 1), date(2026, 10, 31), usage_m3=29, due=date(2026, 11, 30))
+    make_bill(taro, date(2026, 11, 1), date(2026, 12, 31), usage_m3=27, due=date(2027, 1, 31))
+    for start in (date(2025, 1, 1), date(2025, 3, 1), date(2025, 5, 1), date(2025, 7, 1)):
+        make_bill(taro, start, start + timedelta(days=58), paid_on=start + timedelta(days=80))
+
+    soup = page(client.get(f"/staff/contracts/{taro.id}"))
+    section = soup.select_one("#bills-heading").parent
+    assert soup.select_one("#bills-heading").get_text(strip=True) == "ご請求（最新12件）"
+    rows = table_rows(section, "table.staff-bills")
+    assert len(rows) == 12  # of 13: the oldest is left out
+    assert rows[0] == ["2026/11/01〜2026/12/31", "27 m³", "￥5,000", "2027/01/31", "未払い"]
+    assert rows[1][4] == "未払い — 納期限を過ぎています"
+    assert "overdue" in section.select("tbody tr")[1]["class"]
+    assert rows[2] == [
+        "2026/07/01〜2026/08/31",
+        "31 m³",
+        "￥7,200",
+        "2026/10/31",
+        "2026/10/20 お支払い済み（口座振替）",
+    ]
+    assert rows[-1][0] == "2024/03/01〜2024/04/28"
+
+
+def test_contract_page_without_bills_says_so(client, clerk, town):
+    soup = page(client.get(f"/staff/contracts/{town[1].id}"))
+    section = soup.select_one("#bills-heading").parent
+    assert section.get_text(" ", strip=True) == "ご請求 ご請求の記録はまだありません。"
 
 
 # --- deliveries -------------------------------------------------------------------------

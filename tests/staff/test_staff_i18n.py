@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from kodaira_app.models import (
 )
 from kodaira_app.models.billing import DirectDebitApplication
 from kodaira_app.timeutil import utcnow
+from tests.support.billing import make_bill
 from tests.support.factories import link
 from tests.support.i18n import page_offending
 from tests.support.readings import add_readings
@@ -79,6 +81,9 @@ def console_world(app, client, run_jobs, smtp):
     db.session.add(ApiToken(name="本番", token_hash="0" * 64, revoked_at=utcnow()))
     db.session.commit()
     add_readings(customer.meter_id, jst(2026, 11, 25, 6), [2.0, 3.5, 0, 4.0, 1.5, 1.5])
+    # A paid bill and an overdue one: the bills section's payment column in every state.
+    make_bill(customer, date(2026, 7, 1), date(2026, 8, 31), paid_on=date(2026, 9, 20))
+    make_bill(customer, date(2026, 9, 1), date(2026, 10, 31), due=date(2026, 11, 1))
     smtp.refuse_rcpt = "550 5.1.1 no such user"
     return customer
 

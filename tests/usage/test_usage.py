@@ -89,17 +89,62 @@ def test_usage_without_contracts_says_so(client, auth):
     assert "登録されている契約はありません。" in soup.main.get_text()
 
 
-def test_period_table_shows_24_periods_with_the_year_before(client, contract):
+def period_names(soup) -> list[str]:
+    svg = soup.find("svg", id="chart-periods")
+    return [t.get_text() for t in svg.find_all("text", class_="chart-period")]
+
+
+def test_the_latest_6_periods_newest_first(client, contract):
     soup = get_page(client, f"/usage/{contract.id}")
+    table = rows(soup, "table-periods")
+    assert table == [
+        ["2026/01/01〜2026/02/28", "27 m³", "26 m³"],
+        ["2025/11/01〜2025/12/31", "36 m³", "35 m³"],
+        ["2025/09/01〜2025/10/31", "34 m³", "33 m³"],
+        ["2025/07/01〜2025/08/31", "32 m³", "31 m³"],
+        # The bill of 2024-05 is missing: a year later there is nothing to compare with.
+        ["2025/05/01〜2025/06/30", "30 m³", "データなし"],
+        ["2025/03/01〜2025/04/30", "28 m³", "27 m³"],
+    ]
+    # The chart and the table in the same order: the current period first.
+    assert period_names(soup) == [
+        "2026/01〜2026/02",
+        "2025/11〜2025/12",
+        "2025/09〜2025/10",
+        "2025/07〜2025/08",
+        "2025/05〜2025/06",
+        "2025/03〜2025/04",
+    ]
+    switch = soup.select_one("p.period-switch a")
+    assert switch.get_text(strip=True) == "すべて表示（24期間）"
+    assert switch["href"] == f"/usage/{contract.id}?periods=all#periods-heading"
+
+
+def test_すべて表示_shows_all_24_periods_newest_first(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}?periods=all")
     table = rows(soup, "table-periods")
     assert len(table) == 24
     assert table[0] == ["2026/01/01〜2026/02/28", "27 m³", "26 m³"]
-    # The bill of 2024-05 is missing: a year later there is nothing to compare with.
-    assert ["2025/05/01〜2025/06/30", "30 m³", "データなし"] in table
     assert not [r for r in table if r[0].startswith("2024/05/01")]
     # 2021-11 is older than the 24 periods shown, but still the year before 2022-11.
     assert ["2022/11/01〜2022/12/31", "33 m³", "32 m³"] in table
     assert table[-1] == ["2022/01/01〜2022/02/28", "23 m³", "データなし"]
+    names = period_names(soup)
+    assert len(names) == 24 and names[0] == "2026/01〜2026/02" and names[-1] == "2022/01〜2022/02"
+    back = soup.select_one("p.period-switch a")
+    assert back.get_text(strip=True) == "直近6期間だけ表示"
+    assert back["href"] == f"/usage/{contract.id}#periods-heading"
+    # The day form keeps the choice.
+    assert soup.select_one("form.day-form input[name=periods]")["value"] == "all"
+
+
+def test_no_switch_with_6_periods_or_fewer(client, auth, clock):
+    customer = signed_in_contract(auth, clock, NOW)
+    for start in starts()[-3:]:
+        make_bill(customer, start, period_end(start), usage_m3=usage_of(start))
+    soup = get_page(client, f"/usage/{customer.id}")
+    assert len(rows(soup, "table-periods")) == 3
+    assert soup.select_one("p.period-switch") is None
 
 
 def test_period_chart_is_an_accessible_svg_with_both_bars(client, contract):
@@ -107,29 +152,78 @@ def test_period_chart_is_an_accessible_svg_with_both_bars(client, contract):
     svg = soup.find("svg", id="chart-periods")
     assert svg["role"] == "img"
     assert svg["aria-labelledby"] == "chart-periods-title chart-periods-desc"
-    assert svg.title.get_text() == "直近24期間の使用水量と前年同期"
+    assert svg.title.get_text() == "直近6期間の使用水量と前年同期（新しい順）"
     assert svg.desc.get_text() == "最新の期間（2026/01/01〜2026/02/28）は27 m³、前年同期は26 m³。"
-    shown = [s for s in starts() if s >= date(2022, 1, 1)]
-    with_before = [s for s in shown if date(s.year - 1, s.month, 1) in starts()]
-    assert len(svg.find_all("rect", class_="chart-bar")) == 24
-    assert len(svg.find_all("rect", class_="chart-bar-before")) == len(with_before) == 18
-    labels = [t.get_text() for t in svg.find_all("text", class_="chart-axis")]
-    assert labels[0] == "2022/01" and labels[-1] == "2026/01"
+    assert len(svg.find_all("rect", class_="chart-bar")) == 6
+    assert len(svg.find_all("rect", class_="chart-bar-before")) == 5  # none for 2025-05
+    values = [t.get_text() for t in svg.find_all("text", class_="chart-value")]
+    assert values[:4] == ["27 m³", "26 m³", "36 m³", "35 m³"]
+    # The legend names the two bars once, in the order drawn and as the table's columns.
+    legend = soup.select_one("#chart-periods").find_previous("figcaption", class_="chart-legend")
+    assert [s.get_text(strip=True) for s in legend.find_all("span", recursive=False)] == [
+        "使用水量",
+        "前年同期",
+    ]
+    assert "今回" not in soup.select_one("#periods-heading").parent.get_text()
+
+
+def test_charts_draw_text_at_a_fixed_size(client, contract):
+    """No viewBox: the text is not scaled with the page; the bars' widths are shares of
+    the chart's width."""
+    soup = get_page(client, f"/usage/{contract.id}")
+    for svg in soup.select("svg.chart"):
+        assert "viewbox" not in svg.attrs and svg["width"] == "100%", svg["id"]
+        assert int(svg["height"]) > 0
+    widths = [r["width"] for r in soup.select("#chart-periods rect")]
+    assert all(w.endswith("%") and 0 < float(w[:-1]) <= 72 for w in widths)
+
+
+def test_period_table_scrolls_as_a_labelled_region(client, contract):
+    soup = get_page(client, f"/usage/{contract.id}")
+    region = soup.find("table", id="table-periods").parent
+    assert region["role"] == "region" and region["tabindex"] == "0"
+    caption = soup.find(id=region["aria-labelledby"])
+    assert caption.get_text() == "検針期間ごとの使用水量（新しい順）"
 
 
 def test_period_csv(client, contract):
     lines = read_csv(client.get(f"/usage/{contract.id}/periods.csv"))
     assert lines[0] == ["期間開始", "期間終了", "使用水量(m³)", "前年同期(m³)"]
-    assert len(lines) == 25
-    assert lines[1] == ["2022-01-01", "2022-02-28", "23", ""]
+    assert len(lines) == 25  # all 24 periods, newest first as on the page
+    assert lines[1] == ["2026-01-01", "2026-02-28", "27", "26"]
     assert ["2025-05-01", "2025-06-30", "30", ""] in lines
-    assert lines[-1] == ["2026-01-01", "2026-02-28", "27", "26"]
+    assert lines[-1] == ["2022-01-01", "2022-02-28", "23", ""]
 
 
-def test_period_chart_in_english_formats_the_months(client, contract):
-    client.set_cookie("lang", "en")
+@pytest.mark.parametrize(
+    ("locale", "first_row", "names", "legend", "switch"),
+    [
+        (
+            "en",
+            ["Jan 1, 2026–Feb 28, 2026", "27 m³", "26 m³"],
+            ["1/2026–2/2026", "11/2025–12/2025"],
+            ["Water used", "Same period last year"],
+            "Show all (24 periods)",
+        ),
+        (
+            "vi",
+            ["1 thg 1, 2026–28 thg 2, 2026", "27 m³", "26 m³"],
+            ["tháng 01, 2026–tháng 02, 2026", "tháng 11, 2025–tháng 12, 2025"],
+            ["Lượng nước đã dùng", "Cùng kỳ năm trước"],
+            "Hiển thị tất cả (24 kỳ)",
+        ),
+    ],
+)
+def test_periods_newest_first_in_each_language(
+    client, contract, locale, first_row, names, legend, switch
+):
+    client.set_cookie("lang", locale)
     soup = get_page(client, f"/usage/{contract.id}")
-    assert rows(soup, "table-periods")[0] == ["Jan 1, 2026–Feb 28, 2026", "27 m³", "26 m³"]
+    assert rows(soup, "table-periods")[0] == first_row
+    assert period_names(soup)[:2] == names
+    caption = soup.select_one("#chart-periods").find_previous("figcaption", class_="chart-legend")
+    assert [s.get_text(strip=True) for s in caption.find_all("span", recursive=False)] == legend
+    assert soup.select_one("p.period-switch a").get_text(strip=True) == switch
 
 
 def _day_readings(contract):
@@ -356,3 +450,15 @@ def test_today_is_marked_as_still_counting_in_the_daily_table(client, contract):
 def test_the_watch_legend_only_for_a_watched_contract(client, contract):
     soup = get_page(client, f"/usage/{contract.id}")
     assert soup.select("figcaption.chart-legend .swatch-watch") == []
+
+
+def test_todays_bar_is_drawn_apart_as_still_counting(client, contract):
+    add_readings(contract.meter_id, utc(2026, 3, 9, 23), [1.5, 0.5])  # 08:00-10:00 JST today
+    add_readings(contract.meter_id, utc(2026, 3, 8, 23), [9.0])
+    soup = get_page(client, f"/usage/{contract.id}")
+    svg = soup.find("svg", id="chart-daily")
+    assert len(svg.find_all("rect", class_="chart-bar-partial")) == 1
+    assert len(svg.find_all("rect", class_="chart-today")) == 1  # the whole slot marked
+    assert len(svg.find_all("rect", class_="chart-bar")) == 1
+    legend = svg.find_next("figcaption", class_="chart-legend")
+    assert legend.get_text(strip=True) == "本日（集計中）"

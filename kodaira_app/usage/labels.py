@@ -1,0 +1,20 @@
+"""Chart labels in the reader's language (Flask-Babel), for the usage charts and the staff
+console's chart of a contract's readings."""
+
+from __future__ import annotations
+
+from babel.numbers import parse_pattern
+from flask_babel import format_decimal, gettext
+
+# Parsed once: Babel parses a pattern given as text again on every call.
+_AXIS_PATTERN = parse_pattern("#,##0.##")
+
+
+def litres_axis(value: float) -> str:
+    """An axis value in litres: 「250 L」."""
+    return gettext("%(value)s L", value=format_decimal(value, format=_AXIS_PATTERN))
+
+
+def litres(deciliters: int | None) -> float | None:
+    """Decilitres (the stored unit) as litres for a chart; None stays None (no data)."""
+    return None if deciliters is None else deciliters / 10
