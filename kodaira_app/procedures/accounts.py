@@ -13,10 +13,10 @@ from kodaira_app.auth.accounts import find_account
 from kodaira_app.auth.tokens import EMAIL_CHANGE_MAX_AGE, EMAIL_CHANGE_SALT
 from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.masking import mask_email
 from kodaira_app.models import Account, ContractLink, Customer, WatchRegistration
 from kodaira_app.procedures.leaving import forget_account
 from kodaira_app.timeutil import utcnow
-from kodaira_app.watch.notices import mask_email
 from kodaira_app.watch.registrations import end_registration
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jinja2 import pass_context
 
-from kodaira_app.staff.queries import mask_email
+from kodaira_app.masking import mask_email
 
 
 @pass_context

@@ -114,12 +114,6 @@ def search_customers(query: str) -> list[Customer]:
     )
 
 
-def mask_email(email: str) -> str:
-    """t***@example.com: enough for a clerk to confirm with a caller, not to read out."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
-
-
 @dataclass
 class ContractOverview:
     customer: Customer

@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from kodaira_app.auth.throttle import Limit, blocked_until
 from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.masking import mask_email
 from kodaira_app.models import (
     Account,
     Customer,
@@ -41,12 +42,6 @@ ADDED_PER_REGISTRATION = Limit("watch-added-registration", 1, NOTICE_WINDOW)
 # Why an added recipient gets no notice (the codes of watch/forms.py's MESSAGES).
 SENT_RECENTLY = "notice_sent_recently"
 DAILY_LIMIT = "notice_daily_limit"
-
-
-def mask_email(address: str) -> str:
-    """taro@example.com → ta***@example.com: recognisable, not harvestable."""
-    local, _, domain = address.partition("@")
-    return f"{local[:2]}***@{domain}"
 
 
 def adder_label(account: Account, customer: Customer) -> str:

@@ -325,7 +325,7 @@ def mail_context() -> dict:
         "hours": 24,
         "minutes": 30,
         "email": "new@example.com",
-        "new_email": "ne***@example.com",
+        "new_email": "n***@example.com",
         "name": "留萌 花子",
         "recipient_name": "息子",
         "adder": "小平 太郎",

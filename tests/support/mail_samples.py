@@ -87,7 +87,7 @@ def sample_context(kind: str, locale: str = "ja"):
         "account_email_change": {"link": LONG_LINK, "hours": 48},
         "account_email_changed": {"new_email": "a-very-long-address-" * 5 + "@example.com"},
         "watch_added": _watch(
-            adder="ta***@example.com",
+            adder="t***@example.com",
             windows=[{"start": "06:00", "end": "12:00", "report": "12:30"}],
         ),
         "watch_ended": _watch(),

@@ -190,7 +190,7 @@ def test_pattern_2_with_24_for_midnight(client, account, smtp, run_jobs):
     assert [(w.start_hour, w.entered_hour) for w in registration.windows] == [(6, 6), (0, 24)]
     run_jobs()
     body = text_body(smtp.to("example@example.com")[0])
-    assert "ta***@example.com さんが" in body  # added by a family member: masked address
+    assert "t***@example.com さんが" in body  # added by a family member: masked address
     assert "00:00〜06:00 の使用量を 06:30 ごろお知らせします" in body
     # The input screen shows it as the list's one midnight, and keeping it changes nothing.
     soup = page(client.get(f"/watch/{parent.id}/edit"))
