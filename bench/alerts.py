@@ -37,6 +37,7 @@ from bench.reports import (
     Figures,
     bench_app,
     create_database,
+    create_partitions,
     drop_database,
     peak_mb,
     seed,
@@ -86,14 +87,9 @@ def load_readings(n: int, first: datetime, until: datetime, hours: int) -> None:
     """The readings in their months' partitions, written without their primary key, which
     is built once afterwards (a sort, not 24 x days x N insertions into a B-tree)."""
     from kodaira_app.extensions import db
-    from kodaira_app.readings import partitions
 
+    create_partitions(first, until)
     conn = db.session.connection()
-    month, have = partitions.month_start(first), partitions.existing_months(conn)
-    while month <= until:
-        if month not in have:
-            partitions.create_partition(conn, month)
-        month = partitions.add_months(month, 1)
     conn.execute(text("ALTER TABLE readings DROP CONSTRAINT pk_readings"))
     step = time.perf_counter()
     conn.execute(text(FILL), {"n": n, "first": first, "hours": hours})
