@@ -167,19 +167,20 @@ WITH m AS (
                                        / 3600 - 1) AS bit
           FROM readings WHERE hour_start >= :span AND hour_start < :until) rd
     GROUP BY rd.meter_id
-), town AS (
-    SELECT COUNT(*) AS meters,
-           COUNT(*) FILTER (WHERE COALESCE(m.got, 0) & :town_mask = 0) AS silent
+), cu AS (
+    SELECT cu.id, cu.smart_meter, COALESCE(m.got, 0) AS got, COALESCE(m.high, 0) AS high,
+           COALESCE(m.used, 0) AS used
     FROM customers cu LEFT JOIN m ON m.meter_id = cu.meter_id
-    WHERE cu.smart_meter AND cu.meter_id IS NOT NULL
+    WHERE cu.meter_id IS NOT NULL
+), town AS (
+    SELECT COUNT(*) AS meters, COUNT(*) FILTER (WHERE got & :town_mask = 0) AS silent
+    FROM cu WHERE smart_meter
 ), a AS (
     SELECT r.id AS registration_id, r.alert_flow_hours AS fh, r.alert_idle_hours AS ih,
-           r.alert_nodata_hours AS nh, COALESCE(m.got, 0) AS got,
-           COALESCE(m.high, 0) AS high, COALESCE(m.used, 0) AS used
+           r.alert_nodata_hours AS nh, cu.got, cu.high, cu.used
     FROM watch_registrations r
-    JOIN customers cu ON cu.id = r.customer_id
-    LEFT JOIN m ON m.meter_id = cu.meter_id
-    WHERE r.ended_at IS NULL AND cu.meter_id IS NOT NULL
+    JOIN cu ON cu.id = r.customer_id
+    WHERE r.ended_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM watch_pauses p
                       WHERE p.registration_id = r.id AND p.cancelled_at IS NULL
                         AND p.start_date <= :town_date AND p.end_date >= :town_date)
