@@ -153,18 +153,20 @@ def town_silence(until: datetime, hours: int) -> tuple[int, int]:
 # PostgreSQL: one pass over the last `span` hours of readings (found by the BRIN index on
 # hour_start) finds, for every meter, which of those hours were received (got), at or above
 # the flow threshold (high) and with any use (used), each as a bit (bit k: the hour k + 1
-# hours before `until`; a mask of n ones: the last n hours). Every rule of every
-# registration, with its own N, and the town's silence are read from these bits; the
-# readings are never joined to anything. Deciliters are never negative (the import refuses
-# them), so "the largest hour is 0" is "no hour with use".
+# hours before `until`, as `hour_start >= until - n hours` counts it; a mask of n ones: the
+# last n hours). Every rule of every registration, with its own N, and the town's silence
+# are read from these bits; the readings are joined to nothing before they are grouped.
+# Deciliters are never negative (the import refuses them), so "the largest hour is 0" is
+# "no hour with use".
 CANDIDATES_PG = """
 WITH m AS (
     SELECT rd.meter_id, bit_or(rd.bit) AS got,
            bit_or(CASE WHEN rd.deciliters >= :thr THEN rd.bit ELSE 0 END) AS high,
            bit_or(CASE WHEN rd.deciliters >= 1 THEN rd.bit ELSE 0 END) AS used
     FROM (SELECT meter_id, deciliters,
-                 CAST(1 AS bigint) << (CAST(date_part('epoch', :until - hour_start) AS integer)
-                                       / 3600 - 1) AS bit
+                 CAST(1 AS bigint)
+                 << (CAST(ceil(date_part('epoch', :until - hour_start) / 3600) AS integer) - 1)
+                 AS bit
           FROM readings WHERE hour_start >= :span AND hour_start < :until) rd
     GROUP BY rd.meter_id
 ), cu AS (
