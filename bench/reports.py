@@ -230,6 +230,19 @@ FROM generate_series(1, :n) AS i, LATERAL generate_series(0, :hours - 1) AS h
 """
 
 
+def create_partitions(first: datetime, last: datetime) -> None:
+    """The months' partitions of readings from first to last, as the periodic job makes them."""
+    from kodaira_app.extensions import db
+    from kodaira_app.readings import partitions
+
+    conn = db.session.connection()
+    month, have = partitions.month_start(first), partitions.existing_months(conn)
+    while month <= last:
+        if month not in have:
+            partitions.create_partition(conn, month)
+        month = partitions.add_months(month, 1)
+
+
 def fill_earlier_readings(n: int, day_start: datetime, days: int) -> int:
     """The `days` days of readings before day_start, in their months' partitions (made
     first, as the periodic job would have made them when they came)."""
@@ -238,12 +251,7 @@ def fill_earlier_readings(n: int, day_start: datetime, days: int) -> int:
 
     first = day_start - timedelta(days=days)
     if partitions.is_partitioned():
-        conn = db.session.connection()
-        month, have = partitions.month_start(first), partitions.existing_months(conn)
-        while month <= day_start:
-            if month not in have:
-                partitions.create_partition(conn, month)
-            month = partitions.add_months(month, 1)
+        create_partitions(first, day_start)
         db.session.commit()
     params = {"n": n, "first": first, "hours": 24 * days}
     db.session.execute(text(FILL_EARLIER_READINGS), params)

@@ -150,68 +150,109 @@ def town_silence(until: datetime, hours: int) -> tuple[int, int]:
     return int(row.meters or 0), int(row.silent or 0)
 
 
-# PostgreSQL: every rule in one pass over the readings (one aggregate per registration,
-# each rule's span from its own N), like the bare query; SQLite takes the loop above.
-OPEN_ALL_PG = """
-WITH a AS (
+# PostgreSQL: one pass over the last `span` hours of readings (found by the BRIN index on
+# hour_start) finds, for every meter, which of those hours were received (got), at or above
+# the flow threshold (high) and with any use (used), each as a bit (bit k: the hour k + 1
+# hours before `until`, as `hour_start >= until - n hours` counts it; a mask of n ones: the
+# last n hours). Every rule of every registration, with its own N, and the town's silence
+# are read from these bits; the readings are joined to nothing before they are grouped.
+# Deciliters are never negative (the import refuses them), so "the largest hour is 0" is
+# "no hour with use".
+CANDIDATES_PG = """
+WITH m AS (
+    SELECT rd.meter_id, bit_or(rd.bit) AS got,
+           bit_or(CASE WHEN rd.deciliters >= :thr THEN rd.bit ELSE 0 END) AS high,
+           bit_or(CASE WHEN rd.deciliters >= 1 THEN rd.bit ELSE 0 END) AS used
+    FROM (SELECT meter_id, deciliters,
+                 CAST(1 AS bigint)
+                 << (CAST(ceil(date_part('epoch', :until - hour_start) / 3600) AS integer) - 1)
+                 AS bit
+          FROM readings WHERE hour_start >= :span AND hour_start < :until) rd
+    GROUP BY rd.meter_id
+), cu AS (
+    SELECT cu.id, cu.smart_meter, COALESCE(m.got, 0) AS got, COALESCE(m.high, 0) AS high,
+           COALESCE(m.used, 0) AS used
+    FROM customers cu LEFT JOIN m ON m.meter_id = cu.meter_id
+    WHERE cu.meter_id IS NOT NULL
+), town AS (
+    SELECT COUNT(*) AS meters, COUNT(*) FILTER (WHERE got & :town_mask = 0) AS silent
+    FROM cu WHERE smart_meter
+), a AS (
     SELECT r.id AS registration_id, r.alert_flow_hours AS fh, r.alert_idle_hours AS ih,
-           r.alert_nodata_hours AS nh,
-           SUM(CASE WHEN rd.hour_start >= :until - r.alert_flow_hours * interval '1 hour'
-                     AND rd.deciliters >= :thr THEN 1 ELSE 0 END) AS flow,
-           SUM(CASE WHEN rd.hour_start >= :until - r.alert_idle_hours * interval '1 hour'
-                    THEN 1 ELSE 0 END) AS idle_got,
-           MAX(CASE WHEN rd.hour_start >= :until - r.alert_idle_hours * interval '1 hour'
-                    THEN rd.deciliters END) AS idle_top,
-           SUM(CASE WHEN rd.hour_start >= :until - r.alert_nodata_hours * interval '1 hour'
-                    THEN 1 ELSE 0 END) AS nodata_got,
-           SUM(CASE WHEN rd.hour_start >= :since AND rd.deciliters >= 1
-                    THEN 1 ELSE 0 END) AS leak
+           r.alert_nodata_hours AS nh, cu.got, cu.high, cu.used
     FROM watch_registrations r
-    JOIN customers cu ON cu.id = r.customer_id
-    LEFT JOIN readings rd
-           ON rd.meter_id = cu.meter_id AND rd.hour_start >= :span AND rd.hour_start < :until
-    WHERE r.ended_at IS NULL AND cu.meter_id IS NOT NULL
+    JOIN cu ON cu.id = r.customer_id
+    WHERE r.ended_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM watch_pauses p
                       WHERE p.registration_id = r.id AND p.cancelled_at IS NULL
                         AND p.start_date <= :town_date AND p.end_date >= :town_date)
-    GROUP BY r.id
-), c AS (
-    SELECT registration_id, 'flow' AS rule, fh AS n FROM a WHERE fh IS NOT NULL AND flow = fh
-    UNION ALL
-    SELECT registration_id, 'idle', ih FROM a
-    WHERE ih IS NOT NULL AND idle_got = ih AND idle_top = 0
-    UNION ALL
-    SELECT registration_id, 'nodata', nh FROM a WHERE nh IS NOT NULL AND nodata_got = 0
-    UNION ALL
-    SELECT registration_id, 'leak', :leak FROM a WHERE leak = :leak
 )
+SELECT 0 AS registration_id, 'town' AS rule, meters AS n, silent FROM town
+UNION ALL
+SELECT registration_id, 'flow', fh, 0 FROM a
+WHERE high & ((CAST(1 AS bigint) << fh) - 1) = (CAST(1 AS bigint) << fh) - 1
+UNION ALL
+SELECT registration_id, 'idle', ih, 0 FROM a
+WHERE got & ((CAST(1 AS bigint) << ih) - 1) = (CAST(1 AS bigint) << ih) - 1
+  AND used & ((CAST(1 AS bigint) << ih) - 1) = 0
+UNION ALL
+SELECT registration_id, 'nodata', nh, 0 FROM a WHERE got & ((CAST(1 AS bigint) << nh) - 1) = 0
+UNION ALL
+SELECT registration_id, 'leak', :leak, 0 FROM a WHERE used & :leak_mask = :leak_mask
+"""
+
+# The episodes of the candidates that have none open; a SELECT apart from this INSERT, so
+# that the pass over the readings may run in parallel (a statement that writes never does).
+OPEN_CANDIDATES_PG = """
 INSERT INTO alert_episodes (registration_id, rule, started_at, detected_at, hours, held)
 SELECT c.registration_id, c.rule, :until - c.n * interval '1 hour', :now, c.n,
        c.rule = 'nodata' AND :held
-FROM c
+FROM unnest(CAST(:ids AS integer[]), CAST(:rules AS text[]), CAST(:ns AS integer[]))
+     AS c (registration_id, rule, n)
 WHERE NOT EXISTS (SELECT 1 FROM alert_episodes e WHERE e.registration_id = c.registration_id
                   AND e.rule = c.rule AND e.ended_at IS NULL)
 ON CONFLICT DO NOTHING
 RETURNING id
 """
 
+# The bits of a bigint: the longest span the pass over the readings can take.
+MAX_SPAN_PG = 62
 
-def open_all_pg(
-    until: datetime, now: datetime, thr: int, leak: int, span: int, town_date, held: bool
-) -> list[int]:
-    """PostgreSQL: the episodes of every rule opened in one statement; their ids."""
-    statement = sql(OPEN_ALL_PG).bindparams(bindparam("span", type_=UTCDateTime()))
+
+def _mask(hours: int) -> int:
+    return (1 << hours) - 1
+
+
+def candidates_pg(
+    until: datetime, thr: int, leak: int, span: int, town_hours: int, town_date
+) -> tuple[tuple[int, int], list[tuple[int, str, int]]]:
+    """PostgreSQL: ((smart meters, silent ones), [(registration, rule, N) a rule holds for])."""
+    statement = sql(CANDIDATES_PG).bindparams(bindparam("span", type_=UTCDateTime()))
     rows = db.session.execute(
         statement,
         {
             "until": until,
-            "now": now,
-            "since": until - timedelta(hours=leak),
             "span": until - timedelta(hours=span),
             "thr": thr,
             "leak": leak,
+            "leak_mask": _mask(leak),
+            "town_mask": _mask(town_hours),
             "town_date": town_date,
-            "held": held,
         },
+    ).all()
+    town = next((int(r.n), int(r.silent)) for r in rows if r.rule == "town")
+    return town, [(r.registration_id, r.rule, r.n) for r in rows if r.rule != "town"]
+
+
+def open_candidates_pg(
+    candidates: list[tuple[int, str, int]], until: datetime, now: datetime, held: bool
+) -> list[int]:
+    """PostgreSQL: an episode for each candidate without an open one; their ids."""
+    if not candidates:
+        return []
+    ids, rules, ns = (list(column) for column in zip(*candidates, strict=True))
+    rows = db.session.execute(
+        sql(OPEN_CANDIDATES_PG),
+        {"ids": ids, "rules": rules, "ns": ns, "until": until, "now": now, "held": held},
     )
     return [row.id for row in rows]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, func
+from sqlalchemy import Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kodaira_app.extensions import db
@@ -16,6 +16,16 @@ class Reading(db.Model):
     """
 
     __tablename__ = "readings"
+    # The last hours of every meter (the alert evaluation): readings arrive hour after hour,
+    # so on PostgreSQL a BRIN index finds them in a few pages (migration 0010).
+    __table_args__ = (
+        Index(
+            "ix_readings_hour_start",
+            "hour_start",
+            postgresql_using="brin",
+            postgresql_with={"autosummarize": "on"},
+        ),
+    )
 
     meter_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     hour_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)

@@ -70,11 +70,15 @@ def test_one_alert_per_episode_then_an_end_mail_and_a_new_episode(
     ) == 2
 
 
-@pytest.mark.parametrize(("zero_hours", "alerted"), [(11, False), (12, True)])
+# 24 hours: the longest choice, the last hour of PostgreSQL's one pass over the readings.
+@pytest.mark.parametrize(
+    ("idle", "zero_hours", "alerted"),
+    [(12, 11, False), (12, 12, True), (24, 23, False), (24, 24, True)],
+)
 def test_no_use_alerts_after_n_hours_all_received(
-    app, account, contract, clock, smtp, tick, zero_hours, alerted
+    app, account, contract, clock, smtp, tick, idle, zero_hours, alerted
 ):
-    watch(account, contract, flow=None, idle=12)
+    watch(account, contract, flow=None, idle=idle)
     add_readings(contract.meter_id, hour(0), [5.0] + [0.0] * zero_hours)
     clock.freeze(hour(1 + zero_hours) + timedelta(minutes=5))
     tick()
