@@ -87,7 +87,7 @@ def pairs() -> list[tuple[str, str, callable, callable]]:
     def fresh() -> str:
         return f"new-{uuid.uuid4().hex[:12]}@example.com"
 
-    signup = {"password": "mizu-no-himitsu", "password_confirm": "mizu-no-himitsu"}
+    signup = {"password": "mizu-no-himitsu", "password_confirm": "mizu-no-himitsu", "agree": "y"}
     return [
         (
             "login (wrong password)",

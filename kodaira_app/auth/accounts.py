@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kodaira_app.auth import sessions
+from kodaira_app.auth import agreement, sessions
 from kodaira_app.auth.throttle import Limit, blocked_until, record
 from kodaira_app.extensions import db
 from kodaira_app.models import Account
@@ -75,7 +75,8 @@ def sign_up(email: str, password: str) -> None:
     if not _may_mail(email):
         return
     password_hash = hash_password(password)
-    enqueue_now("kodaira_app.auth.jobs.sign_up", email, password_hash, request_locale())
+    agreed = agreement.current(utcnow())
+    enqueue_now("kodaira_app.auth.jobs.sign_up", email, password_hash, request_locale(), agreed)
 
 
 def resend_confirmation(email: str) -> None:

@@ -54,6 +54,17 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
 class SignupForm(FlaskForm):
     email = email_field()
     password, password_confirm = new_password_fields()
+    agree = BooleanField(
+        _l("利用規約と個人情報の取扱いに同意します"),
+        validators=[
+            DataRequired(
+                message=_l(
+                    "登録するには、利用規約と個人情報の取扱いをお読みのうえ、"
+                    "「利用規約と個人情報の取扱いに同意します」にチェックしてください。"
+                )
+            )
+        ],
+    )
 
 
 class LoginForm(FlaskForm):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app, has_request_context, url_for
 from sqlalchemy.exc import IntegrityError
 
-from kodaira_app.auth import tokens
+from kodaira_app.auth import agreement, tokens
 from kodaira_app.auth.accounts import find_account
 from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
@@ -52,15 +52,20 @@ def _live(email: str) -> Account | None:
     return account if account is not None and account.closed_at is None else None
 
 
-def sign_up(email: str, password_hash: str, locale: str) -> None:
+def sign_up(
+    email: str, password_hash: str, locale: str, agreed: dict[str, str] | None = None
+) -> None:
     """Create the account and mail the confirmation link, or tell the owner by mail.
 
-    A second sign-up of an unconfirmed address replaces the password and sends a new
-    link (the earlier link stops working): whoever reads the mailbox decides.
+    A second sign-up of an unconfirmed address replaces the password and the agreement
+    and sends a new link (the earlier link stops working): whoever reads the mailbox
+    decides. `agreed`: the editions of the documents agreed and when (auth/agreement.py).
     """
     account = find_account(email)
     if account is None:
         account = Account(email=email, password_hash=password_hash, locale=locale)
+        if agreed:
+            agreement.record(account, agreed)
         db.session.add(account)
         try:
             db.session.flush()
@@ -73,6 +78,8 @@ def sign_up(email: str, password_hash: str, locale: str) -> None:
         return
     elif account.email_confirmed_at is None:
         account.password_hash = password_hash
+        if agreed:
+            agreement.record(account, agreed)
         send_confirmation(account, locale)
     else:
         _mail(

@@ -26,6 +26,7 @@ from kodaira_app.auth.forms import (
     SignupForm,
 )
 from kodaira_app.auth.throttle import first_block, forget, record
+from kodaira_app.form_errors import error_links
 from kodaira_app.i18n import remember_choice
 from kodaira_app.redirects import safe_next
 
@@ -41,7 +42,12 @@ def signup():
         accounts.sign_up(form.email.data, form.password.data)
         mail_sent_page.remember_address(form.email.data)
         return redirect(url_for("auth.mail_sent", what="signup"))
-    return render_template("auth/signup.html", form=form, password_min=PASSWORD_MIN)
+    return render_template(
+        "auth/signup.html",
+        form=form,
+        password_min=PASSWORD_MIN,
+        error_summary=error_links(form) if form.is_submitted() else [],
+    )
 
 
 @bp.get("/mail-sent/<any(signup, resend, reset):what>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from kodaira_app.auth import agreement
 from kodaira_app.auth.accounts import hash_password
 from kodaira_app.contracts.linking import link_contract
 from kodaira_app.contracts.normalize import display_customer_number
@@ -77,7 +78,9 @@ def _account() -> Account:
             locale="ja",
         )
         db.session.add(account)
-        db.session.flush()
+    if account.agreed_at is None:  # the demo resident agreed to the documents in force
+        agreement.record(account, agreement.current(utcnow()))
+    db.session.flush()
     return account
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from kodaira_app.auth import agreement
 from kodaira_app.billing.history import unpaid_by_contract
 from kodaira_app.extensions import db
 from kodaira_app.i18n import LANG_COOKIE, LANGUAGES
@@ -78,6 +79,20 @@ def faq():
         # equal): main must not import reports, which imports main through the worker.
         followup_hours=24,
         usual_days=14,
+    )
+
+
+@bp.get("/terms")
+def terms():
+    """利用規約: open to everyone, linked from every footer and from sign-up."""
+    return render_template("main/terms.html", document=agreement.TERMS)
+
+
+@bp.get("/privacy")
+def privacy():
+    """個人情報の取扱い: what is stored, for how long, who sees it (the settings' figures)."""
+    return render_template(
+        "main/privacy.html", document=agreement.PRIVACY, history_days=HISTORY_DAYS
     )
 
 

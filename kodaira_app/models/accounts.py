@@ -24,6 +24,11 @@ class Account(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The editions of 利用規約 and 個人情報の取扱い agreed at sign-up (auth/agreement.py) and
+    # when; NULL for accounts made before the documents existed.
+    terms_version: Mapped[str | None] = mapped_column(String(16))
+    privacy_version: Mapped[str | None] = mapped_column(String(16))
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The random id of the LoginSession this request runs under (not a column): it is what
     # Flask-Login puts in the session and the remember cookie.

@@ -1,7 +1,7 @@
 """readings: an index on hour_start (BRIN on PostgreSQL) for the last hours of every meter
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04 21:40:00
 
 The alert evaluation reads the last 24 hours of every meter each minute. The primary key
@@ -15,7 +15,7 @@ SQLite (development, tests) gets an ordinary index of the same name.
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

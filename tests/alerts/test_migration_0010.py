@@ -1,4 +1,4 @@
-"""Migration 0010 on a database holding readings of the 0008 schema: they stay, the
+"""Migration 0010 on a database holding readings of the 0009 schema: they stay, the
 evaluation finds their last hours through the new index, and the downgrade removes it."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ READINGS = sa.table(
 
 
 @pytest.fixture
-def app_at_0008(tmp_path):
-    with database.app_at_revision("0008", tmp_path) as app:
+def app_at_0009(tmp_path):
+    with database.app_at_revision("0009", tmp_path) as app:
         yield app
 
 
@@ -32,7 +32,7 @@ def _indexes(conn) -> set[str]:
     return {index["name"] for index in sa.inspect(conn).get_indexes("readings")}
 
 
-def test_0010_indexes_the_hours_of_existing_readings(app_at_0008):
+def test_0010_indexes_the_hours_of_existing_readings(app_at_0009):
     from kodaira_app.extensions import db
 
     rows = [
@@ -57,7 +57,7 @@ def test_0010_indexes_the_hours_of_existing_readings(app_at_0008):
         total = conn.execute(sa.select(sa.func.count()).select_from(READINGS)).scalar_one()
     assert (found, total) == (18, 90)
     db.session.remove()
-    downgrade(revision="0008")
+    downgrade(revision="0009")
     with db.engine.connect() as conn:
         assert "ix_readings_hour_start" not in _indexes(conn)
         total = conn.execute(sa.select(sa.func.count()).select_from(READINGS)).scalar_one()

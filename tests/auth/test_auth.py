@@ -22,6 +22,7 @@ def signup(client, email="hanako@example.com", password="mizu-no-himitsu", confi
             "email": email,
             "password": password,
             "password_confirm": password if confirm is None else confirm,
+            "agree": "y",
         },
     )
 

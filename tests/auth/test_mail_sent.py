@@ -11,7 +11,12 @@ from tests.support.pages import page, text
 def signup(client, email="hanako@docomo.ne.jp"):
     return client.post(
         "/signup",
-        data={"email": email, "password": "mizu-no-himitsu", "password_confirm": "mizu-no-himitsu"},
+        data={
+            "email": email,
+            "password": "mizu-no-himitsu",
+            "password_confirm": "mizu-no-himitsu",
+            "agree": "y",
+        },
     )
 
 

@@ -88,13 +88,26 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def sign_up_and_log_in(walk, email: str, shots: str) -> None:
-    """アプリへの登録 → the confirmation mail's link → ログイン → トップ."""
+    """アプリへの登録 (利用規約 and 個人情報の取扱い read first) → the confirmation mail's
+    link → ログイン → トップ."""
+    if shots == "p1":  # the documents the sign-up form links, for axe
+        for path in ("/terms", "/privacy"):
+            walk.goto(path)
     page = walk.goto("/", f"{shots}-welcome")
     page.get_by_role("main").get_by_role("link", name=tr("アプリへの登録")).click()
     walk.seen(f"{shots}-signup")
     labelled(page, tr("メールアドレス")).fill(email)
     labelled(page, tr("パスワード")).fill(PASSWORD)
     labelled(page, tr("パスワード（確認）")).fill(PASSWORD)
+    if shots == "p2":  # without the agreement: refused, the summary names the box
+        page.get_by_role("button", name=tr("登録")).click()
+        walk.seen()
+        summary = page.locator("#error-summary")
+        expect(summary).to_be_focused()
+        expect(summary).to_contain_text(tr("利用規約と個人情報の取扱いに同意します"))
+        labelled(page, tr("パスワード")).fill(PASSWORD)
+        labelled(page, tr("パスワード（確認）")).fill(PASSWORD)
+    page.get_by_label(tr("利用規約と個人情報の取扱いに同意します")).check()
     page.get_by_role("button", name=tr("登録")).click()
     walk.seen(f"{shots}-mail-sent")
     expect(page.get_by_role("heading", level=1)).to_have_text(tr("メールを送信しました"))

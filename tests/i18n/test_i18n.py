@@ -179,6 +179,7 @@ def test_signup_mail_is_in_the_language_of_the_page(app, client, smtp, run_jobs)
             "password": DEFAULT_PASSWORD,
             "password_confirm": DEFAULT_PASSWORD,
             "confirm": DEFAULT_PASSWORD,
+            "agree": "y",
         },
     )
     run_jobs()

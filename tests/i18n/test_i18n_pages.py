@@ -137,6 +137,8 @@ def test_public_pages_have_no_japanese_left(app, client, locale):
         "/guide",
         "/login",
         "/signup",
+        "/terms",
+        "/privacy",
         "/reset",
         "/confirm/resend",
         "/mail-sent/signup",

@@ -77,3 +77,12 @@ def test_flask_demo_load_prints_the_login(app, runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "demo login: demo@example.com / kodaira-demo" in result.output
+
+
+def test_demo_account_agreed_to_the_documents_in_force(app):
+    from kodaira_app.auth.agreement import PRIVACY, TERMS
+
+    load_town()
+    account = db.session.scalar(select(Account).where(Account.email == "demo@example.com"))
+    assert (account.terms_version, account.privacy_version) == (TERMS.version, PRIVACY.version)
+    assert account.agreed_at is not None

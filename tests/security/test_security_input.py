@@ -125,7 +125,12 @@ def test_common_passwords_list_ships_the_10000_most_common():
 def test_common_password_refused_at_signup(client, password):
     response = client.post(
         "/signup",
-        data={"email": "new@example.com", "password": password, "password_confirm": password},
+        data={
+            "email": "new@example.com",
+            "password": password,
+            "password_confirm": password,
+            "agree": "y",
+        },
     )
     assert response.status_code == 200
     assert field_error(page(response), "password") == PASSWORD_MESSAGE
@@ -136,7 +141,12 @@ def test_common_password_an_uncommon_one_is_taken_at_signup(client, run_jobs):
     password = "mizu-no-himitsu-42"
     response = client.post(
         "/signup",
-        data={"email": "new@example.com", "password": password, "password_confirm": password},
+        data={
+            "email": "new@example.com",
+            "password": password,
+            "password_confirm": password,
+            "agree": "y",
+        },
     )
     assert response.status_code == 302
     run_jobs()  # the sign-up is written by its job (equal time for known and new addresses)

@@ -17,7 +17,7 @@ from tests.support.accounts import make_account
 
 REAL_GENERATE = accounts.generate_password_hash
 REAL_CHECK = accounts.check_password_hash
-SIGNUP = {"password": "mizu-no-himitsu", "password_confirm": "mizu-no-himitsu"}
+SIGNUP = {"password": "mizu-no-himitsu", "password_confirm": "mizu-no-himitsu", "agree": "y"}
 
 
 def work_of(client, monkeypatch, path: str, data: dict) -> dict:
