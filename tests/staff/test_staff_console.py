@@ -253,6 +253,8 @@ def test_contract_page_tells_the_whole_story(client, clerk, town):
     text = soup.get_text(" ", strip=True)
     assert "小平 太郎" in text and "MTR-0001" in text
     assert soup.select_one(".account-email").get_text(strip=True) == "w***@example.com"
+    # made before sign-up asked for the agreement: nothing recorded, and said so
+    assert soup.select_one(".account-agreement").get_text(strip=True).startswith("記録なし")
     assert "watcher@example.com" not in soup.select_one("#account-heading").parent.get_text()
     assert "watcher@example.com" not in soup.get_text()  # masked everywhere, consents too
     assert table_rows(soup, "table.staff-consents")[0][1:] == [
@@ -707,3 +709,17 @@ def test_readings_upload_reports_bad_rows_with_their_lines(client, clerk, town):
     assert "UTCからの時差がありません" in errors[0][1] and "マイナス" in errors[1][1]
     assert db.session.scalar(select(Reading.deciliters)) == 25
     assert last_audit().target_id == "readings"
+
+
+def test_contract_page_shows_the_editions_the_account_agreed_to(client, clerk, town, clock):
+    from kodaira_app.auth import agreement
+
+    clock.freeze(datetime(2026, 12, 4, 1, 30, tzinfo=UTC))  # 10:30 Japan time
+    account = make_account("watcher@example.com")
+    link(account, town[0], relation="self")
+    agreement.record(account, agreement.current(utcnow()))  # as the sign-up job does
+    db.session.commit()
+    soup = page(client.get(f"/staff/contracts/{town[0].id}"))
+    assert soup.select_one(".account-agreement").get_text(strip=True) == (
+        "利用規約 第1版・個人情報の取扱い 第1版（2026-12-04 10:30）"
+    )
