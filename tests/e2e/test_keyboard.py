@@ -114,6 +114,7 @@ def test_every_flow_by_keyboard_only(walk_factory, jiro):
     keys.type(labelled(page, "メールアドレス"), EMAIL)
     keys.type(labelled(page, "パスワード"), PASSWORD)
     keys.type(labelled(page, "パスワード（確認）"), PASSWORD)
+    keys.check(page.get_by_role("checkbox", name="利用規約と個人情報の取扱いに同意します"))
     keys.press(page.get_by_role("button", name="登録"))
     expect(page.get_by_role("heading", level=1)).to_have_text("メールを送信しました")
 
