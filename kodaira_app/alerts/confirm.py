@@ -8,7 +8,6 @@ who confirmed and when, once per episode (UNIQUE key), and once per report link.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +24,6 @@ from kodaira_app.timeutil import town_tz, utcnow
 SALT = "alert-confirm"
 REPORT_SALT = "report-confirm"
 MAX_AGE = 30 * 24 * 3600
-_LINK = re.compile(r"/alerts/confirm/([A-Za-z0-9_.\-]+)")
 
 
 def alert_token(episode_id: int, recipient_id: int) -> str:
@@ -48,16 +46,6 @@ class Link:
     token: str
     recipient: WatchRecipient
     episode: AlertEpisode | None  # None: a report's link
-
-
-def alert_link_ids(text: str) -> tuple[int, int] | None:
-    """(episode id, recipient id) of the 確認しました link in an alert mail's text, however
-    old: the staff's delivery log names a mail's episode with it, and grants nothing."""
-    found = _LINK.search(text or "")
-    data = unsign(found.group(1), SALT, 100 * 365 * 24 * 3600) if found else None
-    if data is None or "e" not in data or "r" not in data:
-        return None
-    return int(data["e"]), int(data["r"])
 
 
 def load(token: str) -> Link | None:

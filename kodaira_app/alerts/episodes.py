@@ -17,6 +17,7 @@ from kodaira_app.alerts.mails import (
     family,
     helper_extra,
     helpers,
+    link_mail,
     moment_label,
     to_recipient,
 )
@@ -249,14 +250,14 @@ def _send(kind: str, episode, customer, people, **extra) -> int:
     confirmation = episode_confirmation(episode.id)
     for recipient in people:
         context = episode_context(episode, recipient, customer, confirmation)
-        to_recipient(kind, recipient, context, **extra)
+        to_recipient(kind, episode, recipient, context, **extra)
     return len(people)
 
 
 def _start(episode, registration, customer, people, quiet, outage, now) -> int:
     if episode.rule == AlertRule.LEAK:
         episode.start_mailed_at = now
-        return _leak_notice(registration, customer)
+        return _leak_notice(episode, registration, customer)
     if quiet:
         return 0  # a pause began after the episode: nothing until it ends, or never
     if episode.rule == AlertRule.NODATA and outage is not None:
@@ -290,11 +291,11 @@ def _escalate(episode, customer, people, quiet, now) -> int:
     return _send("alert_helper", episode, customer, contacts, **helper_extra(customer))
 
 
-def _leak_notice(registration, customer) -> int:
+def _leak_notice(episode, registration, customer) -> int:
     account = db.session.get(Account, registration.account_id)
     if account is None or account.closed_at is not None:
         return 0
-    queue_mail(
+    mail = queue_mail(
         to=account.email,
         kind="alert_leak",
         locale=account.locale or "ja",
@@ -302,4 +303,5 @@ def _leak_notice(registration, customer) -> int:
         hours=current_app.config["ALERT_LEAK_HOURS"],
         top_url=f"{current_app.config['APP_BASE_URL']}/",
     )
+    link_mail(mail, episode, None)
     return 1

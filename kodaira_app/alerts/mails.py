@@ -13,7 +13,14 @@ from kodaira_app.alerts.confirm import alert_token, confirm_url, confirmed_line
 from kodaira_app.extensions import db
 from kodaira_app.links import absolute_url
 from kodaira_app.mailer.outbox import queue_mail
-from kodaira_app.models import AlertEpisode, Customer, WatchRecipient, WatchRegistration
+from kodaira_app.models import (
+    AlertEpisode,
+    AlertMail,
+    Customer,
+    OutboxMail,
+    WatchRecipient,
+    WatchRegistration,
+)
 from kodaira_app.timeutil import town_tz
 
 
@@ -64,8 +71,21 @@ def episode_context(
     return context
 
 
-def to_recipient(kind: str, recipient: WatchRecipient, context: dict, **extra) -> None:
-    queue_mail(to=recipient.email, kind=kind, locale=recipient.locale or "ja", **context, **extra)
+def to_recipient(
+    kind: str, episode: AlertEpisode, recipient: WatchRecipient, context: dict, **extra
+) -> None:
+    mail = queue_mail(
+        to=recipient.email, kind=kind, locale=recipient.locale or "ja", **context, **extra
+    )
+    link_mail(mail, episode, recipient)
+
+
+def link_mail(mail: OutboxMail, episode: AlertEpisode, recipient: WatchRecipient | None) -> None:
+    """Record which episode (and 通知先; None: the account holder) the mail is about."""
+    if mail.id is None:
+        db.session.flush()
+    recipient_id = recipient.id if recipient is not None else None
+    db.session.add(AlertMail(outbox_id=mail.id, episode_id=episode.id, recipient_id=recipient_id))
 
 
 def helper_extra(customer: Customer) -> dict:

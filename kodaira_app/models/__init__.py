@@ -2,7 +2,7 @@
 
 from kodaira_app.models import billing, staff  # noqa: F401  (their tables register here)
 from kodaira_app.models.accounts import Account, ThrottleEvent
-from kodaira_app.models.alerts import AlertConfirmation, AlertEpisode, TownOutage
+from kodaira_app.models.alerts import AlertConfirmation, AlertEpisode, AlertMail, TownOutage
 from kodaira_app.models.customers import Consent, ContractLink, Customer
 from kodaira_app.models.mail import OutboxMail
 from kodaira_app.models.readings import ApiToken, Reading, ReadingChange
@@ -14,6 +14,7 @@ from kodaira_app.models.watch import WatchPause, WatchRecipient, WatchRegistrati
 __all__ = [
     "Account",
     "AlertConfirmation",
+    "AlertMail",
     "AlertEpisode",
     "ApiToken",
     "Consent",

@@ -73,6 +73,17 @@ class AlertConfirmation(db.Model):
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AlertMail(db.Model):
+    """Which episode, and which 通知先, an alert mail was about: 配信状況 reads it, whether
+    or not the mail's body is still kept (retention, leaving blank it)."""
+
+    __tablename__ = "alert_mails"
+
+    outbox_id: Mapped[int] = mapped_column(primary_key=True)  # outbox_mails.id: the mail
+    episode_id: Mapped[int] = mapped_column(index=True)  # alert_episodes.id
+    recipient_id: Mapped[int | None] = mapped_column()  # None: the account holder (leak)
+
+
 class TownOutage(db.Model):
     """More than ALERT_TOWN_SILENT_SHARE of the smart meters silent together."""
 

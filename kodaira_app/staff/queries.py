@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from kodaira_app.alerts.confirm import alert_link_ids, confirmed_line
+from kodaira_app.alerts.confirm import confirmed_line
 from kodaira_app.billing.bills import bills_by_customer
 from kodaira_app.contracts.normalize import kana_key, normalize_customer_number
 from kodaira_app.extensions import db
@@ -19,6 +19,7 @@ from kodaira_app.models import (
     Account,
     AlertConfirmation,
     AlertEpisode,
+    AlertMail,
     Consent,
     ContractLink,
     Customer,
@@ -299,14 +300,12 @@ ALERT_MAIL_FILTERS = {
     "failed": lambda: OutboxMail.status == "failed",
     "pending": lambda: OutboxMail.status.in_(("queued", "sending")),
 }
-# The leak notice is written in the same run that marks its episode mailed.
-_LEAK_SLACK = timedelta(minutes=5)
 
 
 @dataclass
 class AlertMailRow:
     mail: OutboxMail
-    episode: AlertEpisode | None = None
+    episode: AlertEpisode | None = None  # None: a mail written before alert_mails (0011)
     recipient: WatchRecipient | None = None  # None: the account holder (the leak notice)
     customer: Customer | None = None
     confirmation: AlertConfirmation | None = None
@@ -323,76 +322,51 @@ def list_alert_mails(
     customer_id: int | None = None,
     limit: int = DELIVERY_LIMIT,
 ) -> list[AlertMailRow]:
-    """Alert mails, newest first, filtered as the deliveries are (the day: when written)."""
+    """Alert mails, newest first, filtered as the deliveries are (the day: when written),
+    each with the episode and 通知先 recorded beside it (alert_mails)."""
     if status and status not in ALERT_MAIL_FILTERS:
         return []
-    query = select(OutboxMail).where(OutboxMail.kind.in_(ALERT_MAIL_KINDS))
+    query = (
+        select(OutboxMail, AlertMail)
+        .outerjoin(AlertMail, AlertMail.outbox_id == OutboxMail.id)
+        .where(OutboxMail.kind.in_(ALERT_MAIL_KINDS))
+    )
     if status:
         query = query.where(ALERT_MAIL_FILTERS[status]())
     if day is not None:
         start, end = town_day_bounds(day)
         query = query.where(OutboxMail.created_at >= start, OutboxMail.created_at < end)
     if customer_id is not None:
-        query = query.where(OutboxMail.to_addr.in_(_contract_addresses(customer_id)))
-    query = query.order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()).limit(limit)
-    rows = _alert_mail_rows(list(db.session.scalars(query)))
-    if customer_id is not None:
-        rows = [r for r in rows if r.customer is not None and r.customer.id == customer_id]
-    return rows
-
-
-def _contract_addresses(customer_id: int):
-    """The addresses a contract's alert mails go to: its recipients and account holders."""
-    registrations = select(WatchRegistration.id).where(WatchRegistration.customer_id == customer_id)
-    recipients = select(WatchRecipient.email).where(
-        WatchRecipient.registration_id.in_(registrations)
-    )
-    holders = select(Account.email).where(
-        Account.id.in_(
-            select(WatchRegistration.account_id).where(WatchRegistration.customer_id == customer_id)
+        registrations = select(WatchRegistration.id).where(
+            WatchRegistration.customer_id == customer_id
         )
-    )
-    return recipients.union(holders)
+        episodes = select(AlertEpisode.id).where(AlertEpisode.registration_id.in_(registrations))
+        query = query.where(AlertMail.episode_id.in_(episodes))
+    query = query.order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()).limit(limit)
+    return _alert_mail_rows(db.session.execute(query).all())
 
 
-def _alert_mail_rows(mails: list[OutboxMail]) -> list[AlertMailRow]:
-    """Each mail with its episode, recipient, contract and confirmation: a recipient's mail
-    by the 確認しました link it carries, the leak notice by its account's leak episode."""
-    rows = [AlertMailRow(mail) for mail in mails]
-    links = {row.mail.id: alert_link_ids(row.mail.body_text) for row in rows}
-    episode_ids = {ids[0] for ids in links.values() if ids}
-    recipient_ids = {ids[1] for ids in links.values() if ids}
-    episodes = _by_id(AlertEpisode, episode_ids)
-    recipients = _by_id(WatchRecipient, recipient_ids)
-    leaks = _leak_episodes({r.mail.to_addr for r in rows if r.mail.kind == "alert_leak"})
-    for row in rows:
-        ids = links[row.mail.id]
-        if ids:
-            row.episode, row.recipient = episodes.get(ids[0]), recipients.get(ids[1])
-        elif row.mail.kind == "alert_leak":
-            row.episode = next(
-                (
-                    e
-                    for e in leaks.get(row.mail.to_addr, [])
-                    if e.start_mailed_at <= row.mail.created_at + _LEAK_SLACK
-                ),
-                None,
-            )
-    shown = {row.episode.id for row in rows if row.episode is not None}
+def _alert_mail_rows(found) -> list[AlertMailRow]:
+    """Each mail with its episode, 通知先, contract and the episode's confirmation."""
+    links = [link for _mail, link in found if link is not None]
+    episodes = _by_id(AlertEpisode, {link.episode_id for link in links})
+    recipients = _by_id(WatchRecipient, {link.recipient_id for link in links} - {None})
     customers = registration_customers({e.registration_id for e in episodes.values()})
-    customers |= registration_customers(
-        {e.registration_id for found in leaks.values() for e in found}
-    )
     confirmations = {
         c.episode_id: c
         for c in db.session.scalars(
-            select(AlertConfirmation).where(AlertConfirmation.episode_id.in_(shown))
+            select(AlertConfirmation).where(AlertConfirmation.episode_id.in_(episodes))
         )
     }
-    for row in rows:
-        if row.episode is not None:
+    rows = []
+    for mail, link in found:
+        row = AlertMailRow(mail)
+        if link is not None and link.episode_id in episodes:
+            row.episode = episodes[link.episode_id]
+            row.recipient = recipients.get(link.recipient_id)
             row.customer = customers.get(row.episode.registration_id)
             row.confirmation = confirmations.get(row.episode.id)
+        rows.append(row)
     return rows
 
 
@@ -400,23 +374,3 @@ def _by_id(model, ids: set[int]) -> dict:
     if not ids:
         return {}
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
-
-
-def _leak_episodes(addresses: set[str]) -> dict[str, list[AlertEpisode]]:
-    """Account address → its registrations' mailed leak episodes, newest mail first."""
-    if not addresses:
-        return {}
-    found: dict[str, list[AlertEpisode]] = {}
-    for email, episode in db.session.execute(
-        select(Account.email, AlertEpisode)
-        .join(WatchRegistration, WatchRegistration.account_id == Account.id)
-        .join(AlertEpisode, AlertEpisode.registration_id == WatchRegistration.id)
-        .where(
-            Account.email.in_(addresses),
-            AlertEpisode.rule == "leak",
-            AlertEpisode.start_mailed_at.is_not(None),
-        )
-        .order_by(AlertEpisode.start_mailed_at.desc())
-    ):
-        found.setdefault(email, []).append(episode)
-    return found

@@ -87,3 +87,15 @@ def test_the_alert_mails_are_filtered_by_the_form(client, clerk, alert_mails):
     assert len(kinds(day="2026-12-02")) == 4
     assert kinds(day="2026-12-03") == ["漏水"]
     assert kinds(day="2026-12-03", contract="0-0000008002") == []
+
+
+def test_the_alert_mails_keep_their_episode_after_the_bodies_are_purged(
+    client, clerk, alert_mails, clock
+):
+    from kodaira_app.mailer.retention import purge_old_bodies
+
+    before = alert_rows(client)
+    assert purge_old_bodies(utcnow() + timedelta(days=91)) >= 5  # OUTBOX_RETENTION_DAYS
+    after = alert_rows(client)
+    assert after == before  # kind, contract, address and who confirmed, without the bodies
+    assert after[-1][1:3] == ["開始（水が出続けています）", "0-0000008002"]
