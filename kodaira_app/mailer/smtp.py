@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.charset
-import random
+import secrets
 import smtplib
 import socket
 import sys
@@ -55,7 +55,7 @@ def _base64_lines(text: str) -> bytes:
 def _boundary(parts: tuple[bytes, ...]) -> str:
     """A multipart boundary as email.generator makes it: random, found in no part."""
     while True:
-        boundary = "=" * 15 + f"{random.randrange(sys.maxsize):0{_BOUNDARY_WIDTH}d}" + "=="
+        boundary = "=" * 15 + f"{secrets.randbelow(sys.maxsize):0{_BOUNDARY_WIDTH}d}" + "=="
         marker = b"--" + boundary.encode()
         if not any(marker in part for part in parts):
             return boundary
