@@ -1,14 +1,18 @@
 """Writing a mail: rendered in the reader's language into an OutboxMail row, sent by a job.
 
 `queue_mail` writes the row in the caller's transaction and enqueues its send after the
-commit, so a mail exists exactly when the change that caused it exists.
+commit, so a mail exists exactly when the change that caused it exists. Inside `bulk()`,
+the rows of many mails are written with one flush and sent by jobs of BATCH_SIZE mails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from kodaira_app.extensions import db
 from kodaira_app.mailer.kinds import KINDS, MailKind, mail_kind
-from kodaira_app.mailer.pipeline import SEND_JOB, new_message_id
+from kodaira_app.mailer.pipeline import BATCH_SIZE, SEND_JOB, new_message_id, send_job_timeout
 from kodaira_app.mailer.render import MailRenderer
 from kodaira_app.models import OutboxMail
 from kodaira_app.queue import enqueue_after_commit
@@ -54,6 +58,37 @@ def queue_rendered(*, to: str, kind: str, locale: str, mail: dict) -> OutboxMail
         **mail,
     )
     db.session.add(row)
+    rows = db.session().info.get(_BULK_KEY)
+    if rows is not None:
+        rows.append(row)  # written and enqueued at the end of bulk()
+        return row
     db.session.flush()
     enqueue_after_commit(SEND_JOB, [row.id], queue="mail")
     return row
+
+
+_BULK_KEY = "kodaira_outbox_bulk"
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Mails queued inside are written with one flush at the end (their rows get their ids
+    then) and sent after the commit by jobs of BATCH_SIZE mails, one SMTP connection each,
+    instead of one flush and one job per mail: for code writing thousands at once."""
+    info = db.session().info
+    if _BULK_KEY in info:  # already inside one
+        yield
+        return
+    rows = info[_BULK_KEY] = []
+    try:
+        yield
+    finally:
+        info.pop(_BULK_KEY, None)
+    if not rows:
+        return
+    db.session.flush()
+    ids = [row.id for row in rows]
+    for first in range(0, len(ids), BATCH_SIZE):
+        enqueue_after_commit(
+            SEND_JOB, ids[first : first + BATCH_SIZE], queue="mail", job_timeout=send_job_timeout()
+        )

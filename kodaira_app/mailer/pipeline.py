@@ -147,16 +147,45 @@ _SENT = (
 )
 
 
-def _mark_sent(outbox_id: int) -> None:
-    """Recorded at once, each in its own commit: a worker killed after this never sends
-    the mail again."""
-    db.session.execute(_SENT, {"o_id": outbox_id, "at": utcnow()})
-    db.session.commit()
+class _SentMarks:
+    """Where the 'sent' marks go, each recorded at once in its own commit: a worker killed
+    after one never sends that mail again.
+
+    On PostgreSQL, a connection of their own in autocommit that does not wait for the WAL
+    flush: one round trip a mark instead of three (BEGIN, UPDATE, COMMIT); a crash of the
+    database server (not of the worker) could lose the last few, never a killed worker.
+    Elsewhere, the session (SQLite: one writer).
+    """
+
+    def __init__(self) -> None:
+        self._conn = None
+
+    def __enter__(self) -> _SentMarks:
+        if db.session.get_bind().dialect.name == "postgresql":
+            conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(text("SET synchronous_commit TO OFF"))
+            self._conn = conn
+        return self
+
+    def mark(self, outbox_id: int) -> None:
+        params = {"o_id": outbox_id, "at": utcnow()}
+        if self._conn is None:
+            db.session.execute(_SENT, params)
+            db.session.commit()
+        else:
+            self._conn.execute(_SENT, params)
+
+    def __exit__(self, *exc_info) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("RESET synchronous_commit"))
+            finally:
+                self._conn.close()
+                self._conn = None
 
 
 def _fast_commits(on: bool) -> None:
-    """On PostgreSQL, the 'sent' marks do not wait for the WAL flush: a crash of the
-    database server (not of the worker) could lose the last few, never a killed worker."""
+    """On PostgreSQL, the failure marks do not wait for the WAL flush (see _SentMarks)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
             text("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
@@ -236,21 +265,24 @@ def _send(rows: list[dict], attempts: dict[int, int], outcome: dict) -> list[str
     senders: dict[str, str] = {}
     _fast_commits(True)
     try:
-        for _ in range(RECONNECTS + 1):
-            in_flight, exc = _one_connection(remaining, attempts, senders, outcome, errors)
-            if exc is None:
-                break
-            db.session.rollback()
-            if in_flight is None:  # no mail reached the server: it is away, try later
-                break
-            _mark_failed(in_flight, attempts[in_flight], exc)
-            remaining.pop(0)
-            if not remaining:
-                break
-        if remaining:
-            # The mails the server never saw wait for the next attempt, spending none.
-            _mark_untried([row["id"] for row in remaining], exc)
-            errors.append(f"{len(remaining)} unsent: {type(exc).__name__}: {exc}")
+        with _SentMarks() as marks:
+            for _ in range(RECONNECTS + 1):
+                in_flight, exc = _one_connection(
+                    remaining, attempts, senders, outcome, errors, marks
+                )
+                if exc is None:
+                    break
+                db.session.rollback()
+                if in_flight is None:  # no mail reached the server: it is away, try later
+                    break
+                _mark_failed(in_flight, attempts[in_flight], exc)
+                remaining.pop(0)
+                if not remaining:
+                    break
+            if remaining:
+                # The mails the server never saw wait for the next attempt, spending none.
+                _mark_untried([row["id"] for row in remaining], exc)
+                errors.append(f"{len(remaining)} unsent: {type(exc).__name__}: {exc}")
     finally:
         _fast_commits(False)
     return errors
@@ -262,6 +294,7 @@ def _one_connection(
     senders: dict[str, str],
     outcome: dict,
     errors: list[str],
+    marks: _SentMarks,
 ) -> tuple[int | None, BaseException | None]:
     """Send from the front of `remaining` over one connection until it is empty or the
     connection fails: (the id in flight when it failed, or None; the error, or None)."""
@@ -295,7 +328,7 @@ def _one_connection(
                     continue
                 in_flight = None
                 remaining.pop(0)
-                _mark_sent(row["id"])
+                marks.mark(row["id"])
                 outcome["sent"] += 1
     except Exception as exc:  # the connection failed (or could not be opened)
         return in_flight, exc

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import email.charset
+import secrets
 import smtplib
 import socket
+import sys
 from email import policy
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 
 from flask_mail import Connection
@@ -34,6 +35,32 @@ def is_permanent(exc: BaseException) -> bool:
     return not isinstance(exc, (OSError, socket.timeout, smtplib.SMTPException))
 
 
+# The MIME headers of a UTF-8 part in base64, as MIMEText writes them.
+_PART_HEADERS = {
+    subtype: (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "MIME-Version: 1.0\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+    ).encode()
+    for subtype in ("plain", "html")
+}
+_BOUNDARY_WIDTH = len(repr(sys.maxsize - 1))
+
+
+def _base64_lines(text: str) -> bytes:
+    """The part's body as the compat32 generator writes it: base64 lines of 76 characters."""
+    return base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
+
+
+def _boundary(parts: tuple[bytes, ...]) -> str:
+    """A multipart boundary as email.generator makes it: random, found in no part."""
+    while True:
+        boundary = "=" * 15 + f"{secrets.randbelow(sys.maxsize):0{_BOUNDARY_WIDTH}d}" + "=="
+        marker = b"--" + boundary.encode()
+        if not any(marker in part for part in parts):
+            return boundary
+
+
 def build_bytes(
     *,
     sender: str,
@@ -44,26 +71,42 @@ def build_bytes(
     headers: dict[str, str] | None,
     message_id: str,
 ) -> bytes:
-    """A mail as wire bytes, built with the compat32 classes rather than Flask-Mail's
-    Message: several times faster (batches of report mails), and long non-ASCII subjects
-    keep their spaces. UTF-8 bodies in base64, RFC 2047 subject and sender name.
+    """A mail as wire bytes: the bytes the compat32 classes (MIMEMultipart of two MIMEText
+    parts, as_bytes) write, put together directly, several times faster for batches of
+    report mails; long non-ASCII subjects keep their spaces. UTF-8 bodies in base64,
+    RFC 2047 subject and sender name; every header folded by the compat32 policy.
     """
-    text_part = MIMEText(body_text, "plain", "utf-8")
+    fold = _WIRE.fold_binary
+    text = _base64_lines(body_text)
     if body_html is None:
-        msg = text_part
+        out = [_PART_HEADERS["plain"]]
+        body = [b"\r\n", text]
     else:
-        msg = MIMEMultipart("alternative")
-        msg.attach(text_part)
-        msg.attach(MIMEText(body_html, "html", "utf-8"))
+        text_part = _PART_HEADERS["plain"] + b"\r\n" + text
+        html_part = _PART_HEADERS["html"] + b"\r\n" + _base64_lines(body_html)
+        boundary = _boundary((text_part, html_part))
+        out = [
+            fold("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+            b"MIME-Version: 1.0\r\n",
+        ]
+        marker = b"--" + boundary.encode()
+        body = [
+            b"\r\n",
+            marker + b"\r\n",
+            text_part,
+            b"\r\n" + marker + b"\r\n",
+            html_part,
+            b"\r\n" + marker + b"--\r\n",
+        ]
     name, address = parseaddr(sender)
-    msg["Subject"] = Header(subject, "utf-8")
-    msg["From"] = formataddr((name, address), charset="utf-8")
-    msg["To"] = to
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = message_id
+    out.append(fold("Subject", Header(subject, "utf-8")))
+    out.append(fold("From", formataddr((name, address), charset="utf-8")))
+    out.append(fold("To", to))
+    out.append(fold("Date", formatdate(localtime=True)))
+    out.append(fold("Message-ID", message_id))
     for key, value in (headers or {}).items():
-        msg[key] = value
-    return msg.as_bytes(policy=_WIRE)
+        out.append(fold(key, value))
+    return b"".join(out + body)
 
 
 def send_bytes(conn: Connection, sender: str, to: str, data: bytes) -> None:

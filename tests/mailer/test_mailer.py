@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kodaira_app.extensions import db
 from kodaira_app.mailer.kinds import KINDS
-from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.mailer.outbox import bulk, queue_mail
 from kodaira_app.mailer.pipeline import send_mails, sweep
 from kodaira_app.models import OutboxMail
 from kodaira_app.models.mail import MailStatus
@@ -36,6 +36,29 @@ def test_mail_is_sent_once_over_smtp_after_commit(app, smtp, run_jobs):
     # The same job delivered again (RQ is at-least-once) sends nothing more.
     assert send_mails([row.id])["claimed"] == 0
     assert len(smtp.messages) == 1
+
+
+def test_mails_written_in_bulk_are_each_sent_once_after_commit(app, smtp, run_jobs):
+    names = [f"小平 {i}" for i in range(5)]
+    with bulk():
+        for i, name in enumerate(names):
+            queue_mail(to=f"child{i}@example.com", kind="test", locale="ja", name=name)
+        assert smtp.messages == []
+    db.session.commit()
+    run_jobs()
+    assert sorted(m["Subject"] for m in smtp.messages) == [f"テストメール {n} 様" for n in names]
+    assert len({m["Message-ID"] for m in smtp.messages}) == len(names)
+    rows = db.session.scalars(select(OutboxMail)).all()
+    assert [row.status for row in rows] == ["sent"] * len(names)
+
+
+def test_mails_written_in_bulk_and_rolled_back_are_never_sent(app, smtp, run_jobs):
+    with bulk():
+        queue_mail(to="a@example.com", kind="test", locale="ja", name="x")
+    db.session.rollback()
+    run_jobs()
+    assert smtp.messages == []
+    assert db.session.query(OutboxMail).count() == 0
 
 
 def test_lines_stay_within_rfc_limits(app, smtp, run_jobs):
