@@ -23,7 +23,7 @@ from kodaira_app.alerts.mails import (
 )
 from kodaira_app.alerts.rules import COLUMNS, flow_deciliters
 from kodaira_app.extensions import db
-from kodaira_app.mailer.outbox import queue_mail
+from kodaira_app.mailer.outbox import bulk, queue_mail
 from kodaira_app.models import (
     Account,
     AlertEpisode,
@@ -232,17 +232,18 @@ def write_due_mails(now: datetime, today, outage: TownOutage | None) -> int:
     paused = _paused(ids, today)
     recipients = _live_recipients(ids)
     mailed = 0
-    for episode in due:
-        registration = registrations[episode.registration_id]
-        customer = customers[registration.customer_id]
-        people = recipients.get(episode.registration_id, [])
-        quiet = episode.registration_id in paused
-        if episode.ended_at is not None:
-            mailed += _end(episode, customer, people, quiet, now)
-        elif episode.start_mailed_at is None:
-            mailed += _start(episode, registration, customer, people, quiet, outage, now)
-        else:
-            mailed += _escalate(episode, customer, people, quiet, now)
+    with bulk():  # thousands at once after an outage: one flush, jobs of many mails
+        for episode in due:
+            registration = registrations[episode.registration_id]
+            customer = customers[registration.customer_id]
+            people = recipients.get(episode.registration_id, [])
+            quiet = episode.registration_id in paused
+            if episode.ended_at is not None:
+                mailed += _end(episode, customer, people, quiet, now)
+            elif episode.start_mailed_at is None:
+                mailed += _start(episode, registration, customer, people, quiet, outage, now)
+            else:
+                mailed += _escalate(episode, customer, people, quiet, now)
     return mailed
 
 

@@ -82,10 +82,8 @@ def to_recipient(
 
 def link_mail(mail: OutboxMail, episode: AlertEpisode, recipient: WatchRecipient | None) -> None:
     """Record which episode (and 通知先; None: the account holder) the mail is about."""
-    if mail.id is None:
-        db.session.flush()
     recipient_id = recipient.id if recipient is not None else None
-    db.session.add(AlertMail(outbox_id=mail.id, episode_id=episode.id, recipient_id=recipient_id))
+    db.session.add(AlertMail(mail=mail, episode_id=episode.id, recipient_id=recipient_id))
 
 
 def helper_extra(customer: Customer) -> dict:

@@ -6,10 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kodaira_app.extensions import db
 from kodaira_app.models.checks import one_of
+from kodaira_app.models.mail import OutboxMail
 from kodaira_app.timeutil import UTCDateTime, utcnow
 
 
@@ -82,6 +83,10 @@ class AlertMail(db.Model):
     outbox_id: Mapped[int] = mapped_column(primary_key=True)  # outbox_mails.id: the mail
     episode_id: Mapped[int] = mapped_column(index=True)  # alert_episodes.id
     recipient_id: Mapped[int | None] = mapped_column()  # None: the account holder (leak)
+    # Set with the mail itself: its id is given when both are flushed (outbox.bulk).
+    mail: Mapped[OutboxMail] = relationship(
+        primaryjoin="foreign(AlertMail.outbox_id) == OutboxMail.id"
+    )
 
 
 class TownOutage(db.Model):
