@@ -5,22 +5,25 @@ on CI (CI=true) it must answer, and so must Redis. The browser walk (tests/e2e) 
 on PostgreSQL. Extra arguments go to every pytest run.
 
 The passes are independent (each makes its own databases, queue names and servers), so they
-run side by side, TEST_JOBS at a time (default: one per core, at most 2): the SQLite pass,
-the PostgreSQL pass and the browser walk. The short chaos run (tests/queue/test_chaos.py)
-runs last and alone: it measures how fast real workers drain under faults, and a loaded
-machine would only slow it. Each run's output is printed whole when it ends; the last line
-adds them up.
+run side by side, TEST_JOBS at a time (default: one per core, at most 2): the PostgreSQL
+pass in two halves of the test packages (each test there pays for emptying the database
+after it, so that pass is the longest), the SQLite pass and the browser walk. The short
+chaos run (tests/queue/test_chaos.py) runs last and alone: it measures how fast real
+workers drain under faults, and a loaded machine would only slow it. Each run's output is
+printed whole when it ends; the last line adds them up.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import redis
 
@@ -29,6 +32,9 @@ from tests.support.database import postgres_reachable
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHAOS = "tests/queue/test_chaos.py"
 E2E = "tests/e2e"
+TESTS = Path(__file__).resolve().parent
+NOT_A_PASS = {"e2e", "support"}  # the walk runs on its own; support holds no test
+TEST_DEF = re.compile(r"^\s*(?:async )?def test_", re.M)
 
 
 def redis_reachable() -> bool:
@@ -118,6 +124,25 @@ def browser_tests_ran(junit_xml: str) -> bool:
     return True
 
 
+def halves() -> list[list[str]]:
+    """The test packages in two groups of about as many tests each (largest first)."""
+    weights = {
+        f"tests/{folder.name}": sum(
+            len(TEST_DEF.findall(path.read_text(encoding="utf-8")))
+            for path in folder.glob("test_*.py")
+        )
+        for folder in sorted(TESTS.iterdir())
+        if (folder / "__init__.py").exists() and folder.name not in NOT_A_PASS
+    }
+    groups: list[list[str]] = [[], []]
+    totals = [0, 0]
+    for name, weight in sorted(weights.items(), key=lambda item: -item[1]):
+        smaller = totals.index(min(totals))
+        groups[smaller].append(name)
+        totals[smaller] += weight
+    return [sorted(group) for group in groups]
+
+
 def plan(args: list[str], folder: str, postgres: bool) -> tuple[list[Run], list[Run], Run | None]:
     """The runs side by side, the runs alone after them, and the browser walk's run.
 
@@ -136,11 +161,11 @@ def plan(args: list[str], folder: str, postgres: bool) -> tuple[list[Run], list[
         else:
             chaos = f"{CHAOS}::test_short_chaos_run_loses_no_mail"
             walk = Run("PostgreSQL + Redis: the browser walk", pg, [E2E])
-            together = [
-                Run("PostgreSQL + Redis", pg, [f"--ignore={E2E}", f"--deselect={chaos}"]),
-                *together,
-                walk,
-            ]
+            first, second = (
+                Run(f"PostgreSQL + Redis ({number} of 2)", pg, [*group, f"--deselect={chaos}"])
+                for number, group in enumerate(halves(), 1)
+            )
+            together = [first, second, *together, walk]
             alone.append(Run("PostgreSQL + Redis: the short chaos run", pg, [CHAOS]))
     for number, run in enumerate(together + alone):
         run.junit = os.path.join(folder, f"run{number}.xml")
