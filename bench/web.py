@@ -30,7 +30,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -102,6 +104,7 @@ def app_env(database_url: str) -> dict[str, str]:
         # Production settings refuse to start without these; the pages send no mail.
         "ALLOW_HTTP_BASE_URL": "1",
         "MAIL_SERVER": "127.0.0.1",
+        "MAIL_DEFAULT_SENDER": "小平町水道 <noreply@town.obira.hokkaido.jp>",
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "QUEUE_PREFIX": f"kodaira-bench-web-{uuid.uuid4().hex[:8]}",
         "FLASK_APP": "wsgi",
@@ -112,26 +115,34 @@ def app_env(database_url: str) -> dict[str, str]:
 def gunicorn(target: str, port: int, env: dict[str, str], root: str = ROOT) -> subprocess.Popen:
     command = [os.path.join(BIN, "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", target]
     env = {**env, "PYTHONPATH": root}
-    proc = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, cwd=root, env=env, stderr=log)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:  # the port opens before the workers boot: wait for an answer
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
                 return proc
+        except urllib.error.HTTPError:
+            return proc  # it answered
         except OSError:
             time.sleep(0.2)
     proc.terminate()
-    sys.exit(f"gunicorn {target} did not start")
+    log.seek(0)
+    sys.exit(f"gunicorn {target} did not start:\n{log.read().decode(errors='replace')[-2000:]}")
 
 
 def login(base: str) -> tuple[str, dict[str, str]]:
     """The session cookie of the demo account, and the URLs of its first contract's pages."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
+    page = opener.open(f"{base}/login", timeout=30).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     form = {"csrf_token": token, "email": DEMO_EMAIL, "password": DEMO_PASSWORD}
-    top = opener.open(f"{base}/login", urllib.parse.urlencode(form).encode()).read().decode()
+    top = (
+        opener.open(f"{base}/login", urllib.parse.urlencode(form).encode(), timeout=30)
+        .read()
+        .decode()
+    )
     contract = re.search(r'href="/usage/(\d+)"', top)
     if contract is None:
         sys.exit("the demo login did not reach トップ")
@@ -143,7 +154,7 @@ def login(base: str) -> tuple[str, dict[str, str]]:
         "ご利用実績": f"{base}/usage/{number}",
     }
     for label, url in pages.items():  # each page answers 200 to this cookie, no redirect
-        with opener.open(url) as response:
+        with opener.open(url, timeout=30) as response:
             if response.status != 200 or response.url != url:
                 sys.exit(f"{label}: {url} answered {response.status} at {response.url}")
     return cookie, pages

@@ -78,6 +78,14 @@ def test_config_refuses_a_short_or_guessable_secret_key(secret, refused):
     assert any("SECRET_KEY" in line for line in found) is refused
 
 
+def test_the_page_bench_serves_the_app_under_settings_it_accepts():
+    """bench/web.py serves the pages as production: a setting the app refuses would leave
+    gunicorn's workers failing to boot behind an open port."""
+    from bench.web import app_env
+
+    assert problems(load_config(app_env("postgresql://bench@127.0.0.1/bench"))) == []
+
+
 def test_config_refuses_http_base_url_unless_allowed_for_a_closed_network():
     http = load_config(production_env(APP_BASE_URL="http://suido.example.jp"))
     assert [line for line in problems(http) if "APP_BASE_URL" in line]
