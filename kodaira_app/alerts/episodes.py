@@ -21,7 +21,7 @@ from kodaira_app.alerts.mails import (
     moment_label,
     to_recipient,
 )
-from kodaira_app.alerts.rules import COLUMNS, flow_deciliters
+from kodaira_app.alerts.rules import COLUMNS, FAMILY_RULES, flow_deciliters
 from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import bulk, queue_mail
 from kodaira_app.models import (
@@ -36,8 +36,6 @@ from kodaira_app.models import (
 from kodaira_app.models.alerts import AlertRule
 from kodaira_app.models.staff import StaffUser
 from kodaira_app.timeutil import town_tz, utcnow
-
-FAMILY_RULES = (AlertRule.FLOW, AlertRule.IDLE, AlertRule.NODATA)
 
 
 def _hour(now: datetime) -> datetime:

@@ -12,6 +12,8 @@ FLOW_CHOICES = (2, 3, 4)  # 水が出続けています: N hours at or above ALE
 IDLE_CHOICES = (8, 12, 16, 24)  # 長い時間、水が使われていません
 NODATA_CHOICES = (6,)  # メーターのデータが届いていません: ALERT_NODATA_HOURS
 
+# The rules the family chooses and is mailed about (the leak notice goes to the holder).
+FAMILY_RULES = (AlertRule.FLOW, AlertRule.IDLE, AlertRule.NODATA)
 # The registration's column of each rule's N hours (NULL: off).
 COLUMNS = {
     AlertRule.FLOW: "alert_flow_hours",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kodaira_app.alerts.confirm import confirmed_line
+from kodaira_app.alerts.rules import FAMILY_RULES  # the leak notice has its own block
 from kodaira_app.extensions import db
 from kodaira_app.models import (
     AlertConfirmation,
@@ -33,9 +34,6 @@ from kodaira_app.models import (
 from kodaira_app.models.alerts import AlertRule
 from kodaira_app.timeutil import UTCDateTime
 from kodaira_app.watch.history import _clock, day_label, next_report_line, window_label
-
-# The rules whose alerts go to the family (the leak notice has its own block on トップ).
-FAMILY_RULES = (AlertRule.FLOW.value, AlertRule.IDLE.value, AlertRule.NODATA.value)
 
 
 @dataclass(frozen=True)
