@@ -177,3 +177,53 @@ def test_a_status_outside_its_enum_is_refused_by_the_database(app):
         db.session.flush()
     db.session.rollback()
     assert {m.status for m in db.session.scalars(select(OutboxMail))} == {MailStatus.QUEUED}
+
+
+@pytest.mark.parametrize(
+    "html", [None, "<p>本日 06:00〜12:00 の使用水量は <b>137 L</b> でした。</p>"]
+)
+def test_mail_bytes_are_what_the_email_package_writes(html):
+    """build_bytes puts the wire bytes together itself, for speed: they must stay those of
+    MIMEText / MIMEMultipart written with the compat32 policy (boundary and Date aside)."""
+    import re
+    from email import policy
+    from email.header import Header
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.utils import formataddr
+
+    from kodaira_app.mailer.smtp import build_bytes
+
+    subject = (
+        "【小平町水道アプリ】鬼鹿の実家 12月2日 06:00〜12:00 使用あり 25.1 L 以上（一部未受信）"
+    )
+    text = "鬼鹿の実家：水道の使用がありました。\n" + "とても長い行" * 80 + "\n"
+    headers = {"List-Unsubscribe": "<http://localhost/watch/stop/" + "x" * 120 + ">"}
+    ours = build_bytes(
+        sender="小平町水道 <noreply@town.obira.hokkaido.jp>",
+        to="son@example.com",
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        headers=headers,
+        message_id="<1@town.obira.hokkaido.jp>",
+    )
+    theirs = MIMEText(text, "plain", "utf-8")
+    if html is not None:
+        theirs, plain = MIMEMultipart("alternative"), theirs
+        theirs.attach(plain)
+        theirs.attach(MIMEText(html, "html", "utf-8"))
+    theirs["Subject"] = Header(subject, "utf-8")
+    theirs["From"] = formataddr(("小平町水道", "noreply@town.obira.hokkaido.jp"), charset="utf-8")
+    theirs["To"] = "son@example.com"
+    theirs["Date"] = "Fri, 04 Dec 2026 12:30:00 +0900"
+    theirs["Message-ID"] = "<1@town.obira.hokkaido.jp>"
+    for key, value in headers.items():
+        theirs[key] = value
+    expected = theirs.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))
+
+    def plain_bytes(data: bytes) -> bytes:
+        data = re.sub(rb"={15}\d+==", b"BOUNDARY", data)
+        return re.sub(rb"Date: [^\r]+\r\n", b"Date: -\r\n", data)
+
+    assert plain_bytes(ours) == plain_bytes(expected)
