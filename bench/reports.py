@@ -12,7 +12,8 @@ Measured in one run, each against a bare baseline doing the same work:
           also computes each window's usual use from the 14 days before) vs bare
           smtplib + email building and sending the same mails
   memory  peak RSS (ru_maxrss) after each phase
-Targets on a 2-core machine: evaluation <= 2 s, ingest >= 0.5 x COPY, mails >= 0.5 x bare.
+Targets on a 2-core machine: evaluation <= 2 s and <= 2.5 x the bare aggregate + median,
+ingest >= 0.6 x COPY, mails >= 0.8 x bare.
 
     .venv/bin/python -m bench.reports [--registrations 100000] [--history-days 14]
         [--reading-days 14] [--only tick|ingest] [--tick-runs 3] [--workers 1,2]
@@ -556,7 +557,7 @@ def bench_send(figures: Figures, app, ids: list[int], workers: list[int] | None 
     figures.add(
         "mails: send job (take, render, outbox, claim, send, mark)",
         f"{ours_s:7.2f} s  {ours:>10,.0f} mails/s  = {ours / bare:.2f} x bare"
-        f"  target >= 0.5: {'met' if ours / bare >= 0.5 else 'MISSED'}",
+        f"  target >= 0.8: {'met' if ours / bare >= 0.8 else 'MISSED'}",
     )
     figures.add("peak memory after mails", f"{peak_mb():7.0f} MB")
     if workers:
