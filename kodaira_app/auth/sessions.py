@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Account, LoginSession
@@ -155,16 +155,19 @@ def is_token_of(row: LoginSession, token: str | None) -> bool:
     return bool(token) and secrets.compare_digest(row.token_hash, _hash(token))
 
 
+_SESSION_ACCOUNT = (
+    select(LoginSession, Account)
+    .join(Account, Account.id == LoginSession.account_id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
+
+
 def load_account(token: str) -> Account | None:
     """Flask-Login's user loader (session and remember cookie): the row decides."""
     if not token:
         return None
     # One statement for the session row and its account: every page pays for it.
-    found = db.session.execute(
-        select(LoginSession, Account)
-        .join(Account, Account.id == LoginSession.account_id)
-        .where(LoginSession.token_hash == _hash(token))
-    ).first()
+    found = db.session.execute(_SESSION_ACCOUNT, {"token_hash": _hash(token)}).first()
     if found is None or _live(found[0], utcnow()) is None:
         return None
     account = found[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from kodaira_app.extensions import db
 from kodaira_app.models.billing import Bill
@@ -40,17 +40,18 @@ def payments_by_customer(customer_ids: list[int]) -> dict[int, list[Bill]]:
     return _by_customer(rows, customer_ids)
 
 
+_UNPAID = (
+    select(Bill)
+    .where(Bill.customer_id.in_(bindparam("ids", expanding=True)), Bill.paid_on.is_(None))
+    .order_by(Bill.due_date, Bill.customer_id)
+)
+
+
 def unpaid_bills(customer_ids: list[int]) -> list[Bill]:
     """Unpaid bills of these contracts, the earliest due date first."""
     if not customer_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Bill)
-            .where(Bill.customer_id.in_(customer_ids), Bill.paid_on.is_(None))
-            .order_by(Bill.due_date, Bill.customer_id)
-        )
-    )
+    return list(db.session.scalars(_UNPAID, {"ids": list(customer_ids)}))
 
 
 def latest_bill(bills: list[Bill]) -> Bill | None:

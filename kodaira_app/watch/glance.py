@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal, gettext
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import bindparam, func, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -63,10 +64,9 @@ class Glance:
     alerts: tuple[AlertUnderWay, ...] = ()
 
 
-def latest_reports(customer_ids: list[int]) -> dict[int, LatestReport]:
-    """Each contract's latest evaluated window (any of its registrations), one statement."""
-    if not customer_ids:
-        return {}
+@cache
+def _latest_reports_query():
+    """Built once: the same statement for every page (the contracts are one parameter)."""
     newer = aliased(WindowEvaluation)
     newer_registration = aliased(WatchRegistration)
     latest_start = (
@@ -89,15 +89,22 @@ def latest_reports(customer_ids: list[int]) -> dict[int, LatestReport]:
         .correlate(WindowEvaluation)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(WatchRegistration.customer_id, WindowEvaluation, first_sent)
         .join(WatchRegistration, WatchRegistration.id == WindowEvaluation.registration_id)
         .where(
-            WatchRegistration.customer_id.in_(customer_ids),
+            WatchRegistration.customer_id.in_(bindparam("customer_ids", expanding=True)),
             WindowEvaluation.window_start == latest_start,
         )
         .order_by(WindowEvaluation.id)
     )
+
+
+def latest_reports(customer_ids: list[int]) -> dict[int, LatestReport]:
+    """Each contract's latest evaluated window (any of its registrations), one statement."""
+    if not customer_ids:
+        return {}
+    rows = db.session.execute(_latest_reports_query(), {"customer_ids": list(customer_ids)})
     found: dict[int, LatestReport] = {}
     for customer_id, evaluation, sent_at in rows:
         found[customer_id] = LatestReport(
@@ -112,19 +119,37 @@ def latest_reports(customer_ids: list[int]) -> dict[int, LatestReport]:
     return found
 
 
+_PAUSES = (
+    select(WatchPause)
+    .where(WatchPause.registration_id.in_(bindparam("ids", expanding=True)))
+    .order_by(WatchPause.id)
+)
+
+
 def load_pauses(registrations: list[WatchRegistration]) -> None:
     """Fill every registration's pauses with one statement (the next report skips them)."""
     ids = [r.id for r in registrations if "pauses" not in r.__dict__]
     if not ids:
         return
     by_registration: dict[int, list[WatchPause]] = defaultdict(list)
-    for pause in db.session.scalars(
-        select(WatchPause).where(WatchPause.registration_id.in_(ids)).order_by(WatchPause.id)
-    ):
+    for pause in db.session.scalars(_PAUSES, {"ids": ids}):
         by_registration[pause.registration_id].append(pause)
     for registration in registrations:
         if registration.id in ids:
             set_committed_value(registration, "pauses", by_registration[registration.id])
+
+
+_OPEN_ALERTS = (
+    select(AlertEpisode, AlertConfirmation)
+    .outerjoin(AlertConfirmation, AlertConfirmation.episode_id == AlertEpisode.id)
+    .where(
+        AlertEpisode.registration_id.in_(bindparam("ids", expanding=True)),
+        AlertEpisode.ended_at.is_(None),
+        AlertEpisode.rule.in_(FAMILY_RULES),
+        AlertEpisode.start_mailed_at.is_not(None) | AlertEpisode.town_notice_at.is_not(None),
+    )
+    .order_by(AlertEpisode.started_at, AlertEpisode.id)
+)
 
 
 def open_alerts(registration_ids: list[int]) -> dict[int, list[tuple]]:
@@ -133,17 +158,7 @@ def open_alerts(registration_ids: list[int]) -> dict[int, list[tuple]]:
     so a paused registration shows none."""
     if not registration_ids:
         return {}
-    rows = db.session.execute(
-        select(AlertEpisode, AlertConfirmation)
-        .outerjoin(AlertConfirmation, AlertConfirmation.episode_id == AlertEpisode.id)
-        .where(
-            AlertEpisode.registration_id.in_(registration_ids),
-            AlertEpisode.ended_at.is_(None),
-            AlertEpisode.rule.in_(FAMILY_RULES),
-            AlertEpisode.start_mailed_at.is_not(None) | AlertEpisode.town_notice_at.is_not(None),
-        )
-        .order_by(AlertEpisode.started_at, AlertEpisode.id)
-    )
+    rows = db.session.execute(_OPEN_ALERTS, {"ids": list(registration_ids)})
     found: dict[int, list[tuple]] = defaultdict(list)
     for episode, confirmation in rows:
         found[episode.registration_id].append((episode, confirmation))

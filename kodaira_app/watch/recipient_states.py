@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, func, literal, select, union_all
+from sqlalchemy import String, bindparam, func, literal, select, union_all
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, OutboxMail, TestDelivery, WatchRecipient
@@ -89,10 +90,16 @@ def _mail_state(status: str | None, error: str | None) -> tuple[str, str | None]
 def _last_mails(registration_ids: list[int]):
     """Every recipient not removed with its newest report or test mail, in one statement
     (a page shows many registrations: a query each would make it slow)."""
+    return db.session.execute(_last_mails_query(), {"ids": list(registration_ids)}).all()
+
+
+@cache
+def _last_mails_query():
+    """Built once: the same statement for every page (the registrations are one parameter)."""
     recipients = (
         select(WatchRecipient.id)
         .where(
-            WatchRecipient.registration_id.in_(registration_ids),
+            WatchRecipient.registration_id.in_(bindparam("ids", expanding=True)),
             WatchRecipient.removed_at.is_(None),
         )
         .scalar_subquery()
@@ -121,7 +128,7 @@ def _last_mails(registration_ids: list[int]):
         .label("rank"),
     ).subquery()
     last = select(ranked).where(ranked.c.rank == 1).subquery()
-    return db.session.execute(
+    return (
         select(
             WatchRecipient.registration_id,
             WatchRecipient.name,
@@ -137,7 +144,7 @@ def _last_mails(registration_ids: list[int]):
         .outerjoin(OutboxMail, OutboxMail.id == last.c.outbox_id)
         .where(WatchRecipient.id.in_(recipients))
         .order_by(WatchRecipient.registration_id, WatchRecipient.position)
-    ).all()
+    )
 
 
 def states_by_registration(registration_ids: list[int]) -> dict[int, list[RecipientState]]:
