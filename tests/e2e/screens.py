@@ -36,6 +36,7 @@ if LOCALE not in LOCALES:
 BROWSER_LOCALES = {"ja": "ja-JP", "en": "en-US", "zh_Hans": "zh-CN", "ko": "ko-KR", "vi": "vi-VN"}
 PHONE = {"width": 390, "height": 844}
 SHOT_HEIGHT = 1400  # px of a guide screenshot at most: a long form shows its top
+SHOT_MARGIN = 24  # px kept above an element taller than a shot
 _JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60]")
 
 
@@ -189,7 +190,8 @@ def write_record(locale: str = LOCALE) -> None:
 def save_screenshot(page, name: str, viewport: dict, around=None) -> None:
     """A phone-sized PNG in static/guide/<locale>/, made small with pngquant when it is there.
 
-    A long page is cut to SHOT_HEIGHT: its top, or the part around the element `around`.
+    A long page is cut to SHOT_HEIGHT: its top, or the part around the element `around`
+    (centred on it; from just above its top when it is taller than the shot).
     """
     shots_dir().mkdir(parents=True, exist_ok=True)
     target = shots_dir() / f"{name}.png"
@@ -201,8 +203,12 @@ def save_screenshot(page, name: str, viewport: dict, around=None) -> None:
     if around is not None:
         box = around.bounding_box()
         scrolled = page.evaluate("() => window.scrollY")
-        middle = box["y"] + scrolled + box["height"] / 2
-        top = max(0, min(middle - SHOT_HEIGHT / 2, height - SHOT_HEIGHT))
+        box_top = box["y"] + scrolled
+        if box["height"] + 2 * SHOT_MARGIN > SHOT_HEIGHT:
+            start = box_top - SHOT_MARGIN  # taller than the shot: from its heading down
+        else:
+            start = box_top + box["height"] / 2 - SHOT_HEIGHT / 2  # centred
+        top = max(0, min(start, height - SHOT_HEIGHT))
     clip = {"x": 0, "y": top, "width": PHONE["width"], "height": min(height, SHOT_HEIGHT)}
     page.screenshot(path=str(target), full_page=True, clip=clip)
     if viewport != PHONE:
