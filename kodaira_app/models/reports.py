@@ -30,7 +30,9 @@ class DeliveryStatus(StrEnum):
     MAILED = "mailed"  # written: outbox_id is its mail
     MISSED = "missed"  # never sent: the window was evaluated too late
     PAUSED = "paused"  # never sent: the window fell in a pause
-    STOPPED = "stopped"  # never sent: its recipient went when the account left the app
+    # never sent: its 通知先 stopped or was removed, or the registration ended (解除,
+    # 退会), before its mail was written
+    STOPPED = "stopped"
 
 
 class ReportSlot(db.Model):

@@ -15,7 +15,7 @@ import logging
 from datetime import datetime
 from email.utils import make_msgid
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from kodaira_app.extensions import db
 from kodaira_app.mailer.pipeline import deliver, lost_after, message_domain, send_job_timeout
@@ -41,6 +41,13 @@ BATCH_SIZE = 100  # deliveries per job: one render pass, one SMTP connection
 SWEEP_LIMIT = 20000
 
 _OUTBOX = OutboxMail.__table__
+# The 通知先 of a delivery no longer takes mail (stopped, removed, gone with its account).
+_GONE = or_(
+    WatchRecipient.id.is_(None),
+    WatchRecipient.stopped_at.is_not(None),
+    WatchRecipient.removed_at.is_not(None),
+    WatchRegistration.ended_at.is_not(None),
+).label("gone")
 _DELIVERIES = Delivery.__table__
 
 
@@ -53,12 +60,27 @@ def enqueue_deliveries(ids: list[int], batch_size: int = BATCH_SIZE) -> int:
 
 
 def _take(ids: list[int]) -> list[int]:
-    """pending → mailed, in the caller's transaction, for the rows no other job holds."""
-    free = db.session.scalars(
-        select(Delivery.id)
+    """pending → mailed, in the caller's transaction, for the rows no other job holds.
+
+    A 通知先 who pressed 配信停止 or was removed, or a registration ended (解除, 退会),
+    after the tick wrote these rows gets no mail: pending → stopped instead.
+    """
+    rows = db.session.execute(
+        select(Delivery.id, _GONE)
+        .outerjoin(WatchRecipient, WatchRecipient.id == Delivery.recipient_id)
+        .outerjoin(WatchRegistration, WatchRegistration.id == WatchRecipient.registration_id)
         .where(Delivery.id.in_(ids), Delivery.stage == DeliveryStatus.PENDING)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Delivery)
     ).all()
+    gone = [delivery_id for delivery_id, is_gone in rows if is_gone]
+    if gone:
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(gone), Delivery.stage == DeliveryStatus.PENDING)
+            .values(stage=DeliveryStatus.STOPPED)
+        )
+        log.info("%d report mails not written: their 通知先 or registration ended", len(gone))
+    free = [delivery_id for delivery_id, is_gone in rows if not is_gone]
     if not free:
         return []
     # The condition again: without row locks (SQLite) this UPDATE is what decides.

@@ -278,6 +278,36 @@ def test_stopped_removed_recipients_and_ended_registrations_get_nothing(app, smt
     assert [m["To"] for m in smtp.messages] == ["son@example.com"]
 
 
+def test_stop_pressed_between_the_tick_and_the_send_stops_that_mail_too(app, smtp, run_jobs):
+    reg = make_watch(recipients=(("息子", "son@example.com"), ("娘", "daughter@example.com")))
+    add_readings(meter_of(reg), jst(2026, 11, 25, 6), [1.0] * 6)
+    run_tick(jst(2026, 11, 25, 12, 30))  # the deliveries are written, their mails not yet
+    son = reg.recipients[0]
+    stop = app.test_client().post(f"/stop/{son.stop_token}")  # the link of an earlier mail
+    assert stop.status_code == 200
+    run_jobs()
+    assert [m["To"] for m in smtp.messages] == ["daughter@example.com"]
+    stages = dict(db.session.execute(select(Delivery.recipient_id, Delivery.stage)).all())
+    assert stages == {son.id: "stopped", reg.recipients[1].id: "mailed"}
+
+
+def test_watch_ended_between_the_tick_and_the_send_sends_only_the_notice(app, smtp, run_jobs):
+    from kodaira_app.models import Customer
+    from kodaira_app.watch.registrations import end_registration
+
+    reg = make_watch(recipients=(("息子", "son@example.com"),))
+    add_readings(meter_of(reg), jst(2026, 11, 25, 6), [1.0] * 6)
+    run_tick(jst(2026, 11, 25, 12, 30))
+    end_registration(reg, db.session.get(Customer, reg.customer_id))  # 解除 at 12:30
+    db.session.commit()
+    run_jobs()
+    # The family is told the watch ended, and no report comes after that notice.
+    assert [m["Subject"] for m in smtp.messages] == [
+        "【小平町水道アプリ】見守りサービスが解除されました"
+    ]
+    assert db.session.scalars(select(Delivery.stage)).all() == ["stopped"]
+
+
 def test_window_created_after_its_end_is_not_evaluated_that_day(app, smtp, run_jobs):
     make_watch(created_at=jst(2026, 11, 25, 12, 10))
     run_tick(jst(2026, 11, 25, 12, 30))
