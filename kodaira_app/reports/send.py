@@ -41,6 +41,7 @@ BATCH_SIZE = 100  # deliveries per job: one render pass, one SMTP connection
 SWEEP_LIMIT = 20000
 
 _OUTBOX = OutboxMail.__table__
+_DELIVERIES = Delivery.__table__
 # The 通知先 of a delivery no longer takes mail (stopped, removed, gone with its account).
 _GONE = or_(
     WatchRecipient.id.is_(None),
@@ -48,7 +49,6 @@ _GONE = or_(
     WatchRecipient.removed_at.is_not(None),
     WatchRegistration.ended_at.is_not(None),
 ).label("gone")
-_DELIVERIES = Delivery.__table__
 
 
 def enqueue_deliveries(ids: list[int], batch_size: int = BATCH_SIZE) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, OutboxMail, WindowEvaluation
+from kodaira_app.watch.history import history_rows
 from tests.support.mailbox import html_body, text_body
 from tests.support.readings import add_readings
 from tests.support.ticks import run_tick
@@ -287,8 +288,12 @@ def test_stop_pressed_between_the_tick_and_the_send_stops_that_mail_too(app, smt
     assert stop.status_code == 200
     run_jobs()
     assert [m["To"] for m in smtp.messages] == ["daughter@example.com"]
-    stages = dict(db.session.execute(select(Delivery.recipient_id, Delivery.stage)).all())
-    assert stages == {son.id: "stopped", reg.recipients[1].id: "mailed"}
+    # 見守り履歴 says why the son got nothing for this window.
+    [row] = history_rows(reg.customer_id, jst(2026, 11, 25, 13))
+    assert sorted((line.name, line.state) for line in row.mails) == [
+        ("娘", "sent"),
+        ("息子", "stopped"),
+    ]
 
 
 def test_watch_ended_between_the_tick_and_the_send_sends_only_the_notice(app, smtp, run_jobs):
