@@ -67,8 +67,10 @@ def too_large(error: RequestEntityTooLarge):
 
 def init_web(app: Flask) -> None:
     from kodaira_app.auth.sessions import load_account
+    from kodaira_app.chrome import chrome
 
     login_manager.user_loader(load_account)
+    app.add_template_global(chrome)
     # First of all before_request functions: CSRFProtect's reads the form.
     app.before_request_funcs.setdefault(None, []).insert(0, set_body_limit)
     app.register_error_handler(RequestEntityTooLarge, too_large)

@@ -115,6 +115,8 @@ PICTURED_PAGES = (
 )
 STYLESHEET = "static/css/app.css"
 _USES = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
+# The layout's header and footer, rendered by kodaira_app/chrome.py: chrome("header").
+_CHROME = re.compile(r"""chrome\(\s*["'](\w+)["']\s*\)""")
 
 
 def pictured_files() -> list[str]:
@@ -128,7 +130,9 @@ def pictured_files() -> list[str]:
         found.add(name)
         path = PROJECT_ROOT / "templates" / name
         if path.exists():
-            todo.extend(_USES.findall(path.read_text(encoding="utf-8")))
+            source = path.read_text(encoding="utf-8")
+            todo.extend(_USES.findall(source))
+            todo.extend(f"_{part}.html" for part in _CHROME.findall(source))
     files = [f"templates/{name}" for name in found if (PROJECT_ROOT / "templates" / name).exists()]
     return sorted([*files, STYLESHEET])
 

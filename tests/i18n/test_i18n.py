@@ -256,6 +256,28 @@ def test_stop_page_follows_a_language_chosen_with_the_switch(app, client):
     assert text(soup.h1) == "Ngừng nhận thư theo dõi"
 
 
+def test_each_pages_language_links_come_back_to_that_page(app, auth, client):
+    """The header is kept once per page and language; the way back is each request's own."""
+    auth.signed_in()
+    for path in ("/usage", "/usage?month=2026-11&x=%E6%B0%B4+1", "/usage?month=2026-10"):
+        current, links = switch(page(client.get(path)))
+        assert current == "日本語"
+        response = client.get(links["English"])
+        assert response.headers["Location"] == path
+        client.get("/lang/ja?next=/")
+
+
+def test_the_header_follows_the_login_on_the_same_page(app, auth, client):
+    names = lambda soup: [text(a) for a in soup.select(".nav-wide > li > a")]  # noqa: E731
+    assert names(page(client.get("/faq"))) == ["見守りサービスとは", "ログイン", "アプリへの登録"]
+    auth.signed_in()
+    soup = page(client.get("/faq"))
+    assert names(soup)[:2] == ["トップ", "ご利用実績"]
+    assert text(soup.select_one(".nav-wide button")) == "ログアウト"
+    client.get("/lang/ko?next=/faq")
+    assert names(page(client.get("/faq")))[0] == "홈"
+
+
 def test_error_pages_are_in_the_visitors_language(app, client):
     soup = page(client.get("/no-such-page"), status=404)
     assert text(soup.h1) == "ページが見つかりません"

@@ -235,7 +235,10 @@ def test_the_pictured_pages_exist():
         p for p in screens.PICTURED_PAGES if not (screens.PROJECT_ROOT / "templates" / p).exists()
     ]
     assert not missing
-    assert "templates/_layout.html" in screens.pictured_files()
+    pictured = screens.pictured_files()
+    assert {"templates/_layout.html", "templates/_header.html", "templates/_contact.html"} <= set(
+        pictured
+    )
 
 
 # --- the labels the guide quotes, on the screens they name ---------------------------------
