@@ -10,7 +10,10 @@ kept per app; the locale itself still comes from Flask-Babel (the request's choi
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
 
+from babel import dates, numbers
 from babel.core import Locale
 from babel.numbers import parse_pattern
 from flask import Flask, g
@@ -45,12 +48,66 @@ def install(app: Flask) -> None:
     )
 
 
-_PATTERNS: dict[str, object] = {}
+def current_locale() -> Locale:
+    """The locale Flask-Babel chose for this request (or `force_locale`'s), in one lookup once
+    it has been chosen; the formatting below asks for it for every figure of a page."""
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None)
+    return locale if locale is not None else (get_locale() or _JAPANESE)
 
 
-def format_decimal(number, format: str) -> str:
-    """babel.numbers.format_decimal in the current locale, the pattern parsed once."""
-    pattern = _PATTERNS.get(format)
-    if pattern is None:
-        pattern = _PATTERNS[format] = parse_pattern(format)
-    return pattern.apply(number, get_locale() or Locale.parse("ja"))
+_JAPANESE = Locale.parse("ja")
+
+# The figures and days of a page written in the reader's language, kept by value: a page
+# writes dozens (hourly litres, days, yen), mostly the same few hundred values over and
+# over, and Babel's formatting is the slowest part of rendering them. Equal values give
+# equal text for one pattern and locale, so what is kept is what Babel would write.
+_KEPT = 16384
+
+
+@lru_cache(maxsize=256)
+def _pattern(format: str):
+    return parse_pattern(format)
+
+
+@lru_cache(maxsize=_KEPT)
+def _decimal(number, format: str, locale: Locale) -> str:
+    return _pattern(format).apply(number, locale)
+
+
+def format_decimal(number, format: str, locale: Locale | None = None) -> str:
+    """babel.numbers.format_decimal in the current locale (or `locale`), the pattern parsed
+    once and each value's text kept."""
+    return _decimal(number, format, locale or current_locale())
+
+
+@lru_cache(maxsize=_KEPT)
+def _currency(amount, currency: str, locale: Locale) -> str:
+    return numbers.format_currency(amount, currency, locale=locale)
+
+
+def format_currency(amount, currency: str) -> str:
+    """flask_babel.format_currency: the locale's standard pattern and the currency's digits."""
+    return _currency(amount, currency, current_locale())
+
+
+@lru_cache(maxsize=_KEPT)
+def _day(value: date, format: str, locale: Locale) -> str:
+    return dates.format_date(value, format, locale=locale)
+
+
+@lru_cache(maxsize=_KEPT)
+def _skeleton(skeleton: str, value: date, locale: Locale) -> str:
+    return dates.format_skeleton(skeleton, value, locale=locale)
+
+
+def format_date(value: date, format: str = "medium") -> str:
+    """flask_babel.format_date of a calendar day (no time zone to apply to it)."""
+    return _day(value, format, current_locale())
+
+
+def format_skeleton(skeleton: str, value: date) -> str:
+    """babel.dates.format_skeleton of a calendar day in the current locale."""
+    if isinstance(value, datetime):  # an instant: its text depends on its zone, not kept
+        return dates.format_skeleton(skeleton, value, locale=current_locale())
+    return _skeleton(skeleton, value, current_locale())

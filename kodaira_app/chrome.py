@@ -36,10 +36,14 @@ def _key(part: str) -> tuple:
     return (part, locale, request.endpoint, *(config.get(f"CONTACT_{f.upper()}") for f in FIELDS))
 
 
-def _request_value(name: str) -> str:
-    if name == "csrf":
-        return str(escape(generate_csrf()))
-    return str(escape(quote_plus(request.full_path, safe=_QUERY_SAFE)))
+def _request_values(html: str) -> dict[str, str]:
+    """The values of the slots `html` holds, each worked out once (HTML-escaped)."""
+    values = {}
+    if CSRF_SLOT in html:
+        values["csrf"] = str(escape(generate_csrf()))
+    if NEXT_SLOT in html:
+        values["next"] = str(escape(quote_plus(request.full_path, safe=_QUERY_SAFE)))
+    return values
 
 
 def chrome(part: str) -> Markup:
@@ -52,5 +56,6 @@ def chrome(part: str) -> Markup:
         html = render_template(f"_{part}.html", csrf_slot=CSRF_SLOT, next_slot=NEXT_SLOT).strip()
         if not app.jinja_env.auto_reload:
             kept[key] = html
-    filled = _SLOTS.sub(lambda match: _request_value(match.group(1)), html)
+    values = _request_values(html)
+    filled = _SLOTS.sub(lambda match: values[match.group(1)], html) if values else html
     return Markup(filled)  # nosec B704  # our template's output; both values written in are escaped

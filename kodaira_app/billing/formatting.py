@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from babel.dates import format_skeleton
-from flask_babel import format_currency, format_date, get_locale, gettext
+from flask_babel import gettext
 
-from kodaira_app.babel_cache import format_decimal
+from kodaira_app.babel_cache import format_currency, format_date, format_decimal, format_skeleton
 
 
 def yen(amount: int) -> str:
@@ -38,11 +37,11 @@ def period(start: date, end: date) -> str:
 
 
 def year_month(value: date) -> str:
-    return format_skeleton("yMM", value, locale=get_locale())
+    return format_skeleton("yMM", value)
 
 
 def month_day(value: date) -> str:
-    return format_skeleton("Md", value, locale=get_locale())
+    return format_skeleton("Md", value)
 
 
 FILTERS = {

@@ -3,16 +3,14 @@ console's chart of a contract's readings."""
 
 from __future__ import annotations
 
-from babel.numbers import parse_pattern
-from flask_babel import format_decimal, gettext
+from flask_babel import gettext
 
-# Parsed once: Babel parses a pattern given as text again on every call.
-_AXIS_PATTERN = parse_pattern("#,##0.##")
+from kodaira_app.babel_cache import format_decimal
 
 
 def litres_axis(value: float) -> str:
     """An axis value in litres: 「250 L」."""
-    return gettext("%(value)s L", value=format_decimal(value, format=_AXIS_PATTERN))
+    return gettext("%(value)s L", value=format_decimal(value, format="#,##0.##"))
 
 
 def litres(deciliters: int | None) -> float | None:

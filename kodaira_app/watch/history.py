@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from kodaira_app.babel_cache import format_decimal, format_skeleton
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, WatchRecipient, WatchRegistration, WindowEvaluation
 from kodaira_app.timeutil import clock_label, minutes_since, moment_span
@@ -218,7 +218,7 @@ def _clock(moment: datetime, tz: ZoneInfo, since: datetime | None = None) -> str
 
 def day_label(moment: datetime | date, tz: ZoneInfo | None = None) -> str:
     value = moment.astimezone(tz).date() if isinstance(moment, datetime) else moment
-    return format_skeleton("MMMd", value, locale=get_locale())
+    return format_skeleton("MMMd", value)
 
 
 def window_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:

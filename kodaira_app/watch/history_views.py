@@ -6,10 +6,10 @@ import csv
 import io
 from datetime import datetime
 
-from babel.dates import format_skeleton
 from flask import Response, current_app
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import gettext
 
+from kodaira_app.babel_cache import format_decimal, format_skeleton
 from kodaira_app.contracts.queries import active_registration
 from kodaira_app.models import Customer, WatchRegistration
 from kodaira_app.timeutil import town_tz, utcnow
@@ -23,7 +23,7 @@ def _axis(value: float) -> str:
 
 
 def _short_day(value) -> str:
-    return format_skeleton("Md", value, locale=get_locale())
+    return format_skeleton("Md", value)
 
 
 def page_context(customer: Customer, now: datetime) -> dict:
