@@ -12,6 +12,10 @@ check and one text, no data of the account.
     .venv/bin/python -m bench.web [--seconds 10] [--rounds 3] [--connections 32]
         [--before PATH]
 
+Then, in this process, what each page's time is made of: the same requests through Flask's
+test client (no HTTP), timed whole, with the time spent in SQL statements (and their number)
+and in rendering templates taken out, beside the bare page's time the same way.
+
 --before PATH: a checkout of an earlier commit (`git worktree add PATH COMMIT`) served as a
 third gunicorn on the same database, its page measured right after ours in each round:
 before and after in the same run.
@@ -221,11 +225,83 @@ def measure(
         )
 
 
+def breakdown(env: dict[str, str], pages: dict[str, str], cookie: str, requests: int) -> None:
+    """Per page, in this process: ms per request, and of it the SQL statements and the
+    template rendering; the rest is the request's own Python (session check, forms, ORM
+    objects, formatting). The bare page's time is measured the same way."""
+    from flask import before_render_template, template_rendered
+    from sqlalchemy import event
+
+    os.environ.update({key: value for key, value in env.items() if key != "PYTHONPATH"})
+    from kodaira_app import create_app
+    from kodaira_app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        engine = db.engine
+    spent = {"sql": 0.0, "statements": 0, "render": 0.0}
+    started: dict[str, float] = {}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sql_starts(*_args):
+        started["sql"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _sql_ends(*_args):
+        spent["sql"] += time.perf_counter() - started["sql"]
+        spent["statements"] += 1
+
+    def _render_starts(*_args, **_kwargs):
+        started.setdefault("render", time.perf_counter())
+        started.setdefault("render_sql", spent["sql"])
+
+    def _render_ends(*_args, **_kwargs):
+        # The outermost template only; SQL run while rendering counts as SQL.
+        if "render" in started:
+            elapsed = time.perf_counter() - started.pop("render")
+            spent["render"] += elapsed - (spent["sql"] - started.pop("render_sql"))
+
+    before_render_template.connect(_render_starts, app)
+    template_rendered.connect(_render_ends, app)
+
+    def timed(client, url: str, headers: dict[str, str]) -> float:
+        for _ in range(20):  # warm: compiled templates and statements, kept header
+            client.get(url, headers=headers)
+        begin = time.perf_counter()
+        for _ in range(requests):
+            client.get(url, headers=headers)
+        return (time.perf_counter() - begin) * 1000 / requests
+
+    bare_client = bare_app().test_client()
+    bare = timed(bare_client, "/", {})
+    client = app.test_client(use_cookies=False)  # the cookie goes as a header, as wrk sends it
+    headers = {"Cookie": cookie}
+    print(f"\nin this process, per request ({requests} requests each):", flush=True)
+    print(f"  bare page {bare:5.2f} ms", flush=True)
+    for label, url in pages.items():
+        path = urllib.parse.urlsplit(url).path
+        if client.get(path, headers=headers).status_code != 200:
+            sys.exit(f"{label}: {path} did not answer 200 in this process")
+        spent.update(sql=0.0, statements=0, render=0.0)
+        total = timed(client, path, headers)
+        runs = requests + 20
+        sql, render = spent["sql"] * 1000 / runs, spent["render"] * 1000 / runs
+        print(
+            f"  {label:<14} {total:5.2f} ms = {total / bare:4.1f} x bare:"
+            f"  SQL {sql:4.2f} ms ({spent['statements'] / runs:.0f} statements)"
+            f"  rendering {render:4.2f} ms  the rest {total - sql - render:4.2f} ms",
+            flush=True,
+        )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="bare + page pairs per page")
+    parser.add_argument(
+        "--requests", type=int, default=300, help="in-process requests per page (breakdown)"
+    )
     parser.add_argument(
         "--before",
         default=None,
@@ -259,6 +335,7 @@ def main(argv: list[str]) -> int:
         for page_url in pages.values():
             drive(wrk, page_url, 2, args.connections, cookie, check=False)
         measure(wrk, bare_url, pages, cookie, args, before)
+        breakdown(env, pages, cookie, args.requests)
     finally:
         for proc in servers:
             proc.terminate()

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 
+import flask_babel
 from babel import dates, numbers
 from babel.core import Locale
 from babel.numbers import parse_pattern
-from flask import Flask, g
+from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_locale, get_translations
 
 
@@ -37,8 +38,9 @@ def translations_lookup() -> Callable:
 
 
 def install(app: Flask) -> None:
-    """The templates' gettext callables, on the cached translations."""
-    translations = translations_lookup()
+    """The templates' gettext callables, on the cached translations (kept on the app for
+    `gettext` below too)."""
+    translations = app.extensions["kodaira_translations"] = translations_lookup()
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -46,6 +48,16 @@ def install(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext on the app's cached translations: for the strings Python writes
+    once per figure or line of a page (「%(value)s L」)."""
+    if not has_app_context():
+        return flask_babel.gettext(string, **variables)
+    translations = current_app.extensions.get("kodaira_translations", get_translations)
+    text = translations().ugettext(string)
+    return text % variables if variables else text
 
 
 def current_locale() -> Locale:

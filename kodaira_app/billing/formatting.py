@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from flask_babel import gettext
-
-from kodaira_app.babel_cache import format_currency, format_date, format_decimal, format_skeleton
+from kodaira_app.babel_cache import (
+    format_currency,
+    format_date,
+    format_decimal,
+    format_skeleton,
+    gettext,
+)
 
 
 def yen(amount: int) -> str:

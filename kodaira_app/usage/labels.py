@@ -3,9 +3,7 @@ console's chart of a contract's readings."""
 
 from __future__ import annotations
 
-from flask_babel import gettext
-
-from kodaira_app.babel_cache import format_decimal
+from kodaira_app.babel_cache import format_decimal, gettext
 
 
 def litres_axis(value: float) -> str:

@@ -14,11 +14,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from kodaira_app.babel_cache import gettext
 from kodaira_app.billing.bills import bills_by_customer
 from kodaira_app.billing.formatting import cubic_metres, month_day, year_month
 from kodaira_app.contracts.queries import account_contracts, get_contract

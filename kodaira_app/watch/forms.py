@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -14,6 +13,7 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 
 from kodaira_app.alerts import forms as alert_forms
+from kodaira_app.babel_cache import gettext as _
 from kodaira_app.form_errors import ErrorLink, error_links
 from kodaira_app.i18n import LANGUAGES
 from kodaira_app.validators import PlainName

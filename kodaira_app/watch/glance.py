@@ -15,14 +15,13 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext
 from sqlalchemy import bindparam, func, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kodaira_app.alerts.confirm import confirmed_line
 from kodaira_app.alerts.rules import FAMILY_RULES  # the leak notice has its own block
-from kodaira_app.babel_cache import format_decimal
+from kodaira_app.babel_cache import format_decimal, gettext
 from kodaira_app.extensions import db
 from kodaira_app.models import (
     AlertConfirmation,

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kodaira_app.babel_cache import format_decimal, format_skeleton
+from kodaira_app.babel_cache import format_decimal, format_skeleton, gettext
 from kodaira_app.extensions import db
 from kodaira_app.models import Delivery, WatchRecipient, WatchRegistration, WindowEvaluation
 from kodaira_app.timeutil import clock_label, minutes_since, moment_span

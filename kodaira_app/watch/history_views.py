@@ -7,9 +7,8 @@ import io
 from datetime import datetime
 
 from flask import Response, current_app
-from flask_babel import gettext
 
-from kodaira_app.babel_cache import format_decimal, format_skeleton
+from kodaira_app.babel_cache import format_decimal, format_skeleton, gettext
 from kodaira_app.contracts.queries import active_registration
 from kodaira_app.models import Customer, WatchRegistration
 from kodaira_app.timeutil import town_tz, utcnow

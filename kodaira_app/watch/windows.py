@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext
 
+from kodaira_app.babel_cache import gettext
 from kodaira_app.timeutil import clock_label, span_label
 
 DEFAULT_WIDTH = 6
