@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer, Reading
 from kodaira_app.readings.importer import import_readings_rows
+from kodaira_app.readings.partitions import ensure_partitions
 from kodaira_app.timeutil import town_tz, utcnow
 
 DAYS = 30
@@ -50,6 +51,9 @@ def load(echo: Callable[[str], None]) -> None:
         for row in _rows(meter, max(first, seen + timedelta(hours=1)) if seen else first, last, tz)
     ]
     result = import_readings_rows(rows, SOURCE)
+    # As the worker's periodic job would: the past months' readings leave the DEFAULT
+    # partition for partitions of their own (PostgreSQL), as in a town that has run a while.
+    ensure_partitions()
     echo(f"Demo readings: {result.imported} hours added for {len(latest)} smart meters.")
 
 

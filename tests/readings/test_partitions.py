@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Reading, ReadingChange
@@ -194,3 +194,18 @@ def test_sqlite_keeps_one_table_and_deletes_old_rows(app, clock):
     kept = [r.hour_start for r in db.session.scalars(select(Reading))]
     assert kept == [datetime(2020, 1, 1, 0, tzinfo=UTC)]
     assert db.session.scalars(select(ReadingChange)).all() == []
+
+
+@on_postgres
+def test_the_demo_keeps_each_month_in_its_own_partition(app, runner):
+    """`flask demo load` writes weeks of readings; none is left in the DEFAULT partition."""
+    app.config["APP_ENV"] = "development"
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    where = db.session.execute(
+        text("SELECT tableoid::regclass::text, count(*) FROM readings GROUP BY 1")
+    ).all()
+    assert where and all(name != "readings_partitions.readings_default" for name, _ in where)
+    assert sum(count for _, count in where) == db.session.scalar(
+        select(func.count()).select_from(Reading)
+    )
