@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from kodaira_app.config import load_config, require_runnable
+from kodaira_app.config import engine_options, load_config, require_runnable
 
 
 def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> Flask:
@@ -33,6 +33,9 @@ def create_app(config: dict[str, Any] | None = None, *, check: bool = True) -> F
     from kodaira_app.timeutil import render_migration_item
     from kodaira_app.web import init_web
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    )
     db.init_app(app)
     migrate.init_app(
         app,

@@ -9,7 +9,9 @@ kept per app; the locale itself still comes from Flask-Babel (the request's choi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -20,11 +22,30 @@ from babel.numbers import parse_pattern
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_locale, get_translations
 
+# The translations of the innermost `force_locale` below: a batch of mails renders a few
+# thousand strings in one language, each of which would otherwise look the language up.
+_FORCED: ContextVar = ContextVar("kodaira_forced_translations", default=None)
+
+
+@contextmanager
+def force_locale(locale: str) -> Iterator[None]:
+    """flask_babel.force_locale, its translations looked up once for every string inside
+    (nested ones included: the innermost wins, as with Flask-Babel's)."""
+    with flask_babel.force_locale(locale):
+        token = _FORCED.set(get_translations())
+        try:
+            yield
+        finally:
+            _FORCED.reset(token)
+
 
 def translations_lookup() -> Callable:
     by_locale: dict[Locale, object] = {}
 
     def translations():
+        forced = _FORCED.get()
+        if forced is not None:
+            return forced
         ctx = g.get("_flask_babel")
         locale = getattr(ctx, "babel_locale", None)
         if locale is None:  # the first string of a request: Flask-Babel chooses

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, has_request_context, render_template, request
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kodaira_app import babel_cache
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.json_errors import from_http_exception
 
 # Each language named in itself, as the language switch shows it.

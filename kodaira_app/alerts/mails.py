@@ -7,9 +7,9 @@ from datetime import datetime
 
 from babel.dates import format_skeleton
 from flask import current_app
-from flask_babel import force_locale
 
 from kodaira_app.alerts.confirm import alert_token, confirm_url, confirmed_line
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.extensions import db
 from kodaira_app.links import absolute_url
 from kodaira_app.mailer.outbox import queue_mail

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from email.utils import formataddr, make_msgid, parseaddr
 
 from flask import current_app
-from flask_babel import force_locale, pgettext
+from flask_babel import pgettext
 from sqlalchemy import and_, bindparam, or_, select, text, update
 
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.extensions import db, mail
 from kodaira_app.mailer.smtp import build_bytes, is_permanent, send_bytes
 from kodaira_app.models import OutboxMail

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 
 from flask import current_app
-from flask_babel import force_locale
 
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.i18n import html_lang
 from kodaira_app.links import absolute_url, external_url, stop_url, unsubscribe_headers
 from kodaira_app.mailer.kinds import mail_kind

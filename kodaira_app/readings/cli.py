@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from flask_babel import force_locale
 
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.csvimport import HeaderError
 from kodaira_app.i18n import normalize_locale
 from kodaira_app.readings.importer import import_readings_csv

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_app_context
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.csvimport import RowError
 
 MESSAGES = {

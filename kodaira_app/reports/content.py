@@ -12,8 +12,9 @@ from functools import lru_cache
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.links import absolute_url, external_url
 from kodaira_app.mailer.render import MailRenderer
 from kodaira_app.reports.usual import HISTORY_DAYS

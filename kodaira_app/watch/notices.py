@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 
 from kodaira_app.auth.throttle import Limit, blocked_until
+from kodaira_app.babel_cache import force_locale
 from kodaira_app.extensions import db
 from kodaira_app.mailer.outbox import queue_mail
 from kodaira_app.masking import mask_email

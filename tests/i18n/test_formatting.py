@@ -40,3 +40,22 @@ def test_the_same_figure_follows_the_reader_from_language_to_language(app):
     assert written["ja"] == {("1,234.5 L", "￥1,234,567", "2026/12/31")}
     assert written["vi"] == {("1.234,5 L", "1.234.567\xa0¥", "31 thg 12, 2026")}
     assert written["en"] == {("1,234.5 L", "¥1,234,567", "Dec 31, 2026")}
+
+
+def test_a_language_forced_inside_another_holds_until_it_ends(app):
+    """A batch of mails looks its language's strings up once (kodaira_app.babel_cache):
+    a language forced inside it still wins until its block ends."""
+    from flask import render_template_string
+
+    from kodaira_app.babel_cache import force_locale as forced
+    from kodaira_app.babel_cache import gettext
+
+    login = "{{ _('ログイン') }}"
+    with app.test_request_context(), forced("en"):
+        assert render_template_string(login) == "Log in"
+        with forced("vi"):
+            assert gettext("ログイン") == render_template_string(login) == "Đăng nhập"
+            with forced("ja"):
+                assert render_template_string(login) == "ログイン"
+            assert render_template_string(login) == "Đăng nhập"
+        assert gettext("ログイン") == "Log in"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
 
 from kodaira_app.extensions import db
 from kodaira_app.models import Customer, WindowEvaluation
+from tests.conftest import TEST_DB
 from tests.support.mailbox import text_body
 from tests.support.readings import add_readings
 from tests.support.ticks import run_tick
@@ -73,3 +77,22 @@ def test_first_day_has_no_usual_use(app, smtp, run_jobs):
     assert "ふだんの使用量" not in text_body(message)
     evaluation = db.session.scalars(select(WindowEvaluation)).one()
     assert (evaluation.usual_pending, evaluation.usual_deciliters) == (False, None)
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="psycopg's prepared statements")
+def test_a_statement_run_again_and_again_is_planned_for_its_own_values(app):
+    """psycopg would prepare a statement on its sixth run on a connection, and PostgreSQL
+    could then keep one generic plan for every range of window starts: the send job's
+    history of the usual use took seven times as long. Nothing is prepared."""
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    with db.engine.connect() as conn:
+        for day in range(10):
+            conn.execute(
+                select(WindowEvaluation.registration_id).where(
+                    WindowEvaluation.registration_id.in_([1, 2, 3]),
+                    WindowEvaluation.window_start >= start - timedelta(days=14 + day),
+                    WindowEvaluation.window_start < start - timedelta(days=day),
+                )
+            ).all()
+        prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+    assert prepared == 0
