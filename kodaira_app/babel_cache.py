@@ -1,10 +1,13 @@
-"""Flask-Babel's lookups, done once per locale instead of once per string.
+"""Flask-Babel's lookups, done once per locale instead of once per string or figure.
 
 Every `_()` in a template asks Flask-Babel for the request's translations, which walks the
 request globals, the domain and the locale each time: a page of 60 strings paid for that
 60 times. Here the translations are looked up through Flask-Babel once per locale and
-kept per app; the locale itself still comes from Flask-Babel (the request's choice, or
-`force_locale` for a mail), so nothing about which language is used changes.
+kept per app (`install`, and `gettext` for Python code); `force_locale` looks them up once
+for a whole block, such as a batch of mails. The locale itself still comes from
+Flask-Babel (the request's choice, or `force_locale`'s), so nothing about which language is
+used changes. The figures, amounts and days a page writes are kept by value and locale
+(`format_decimal`, `format_currency`, `format_date`, `format_skeleton`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ def force_locale(locale: str) -> Iterator[None]:
             _FORCED.reset(token)
 
 
+def _chosen_locale() -> Locale | None:
+    """The locale Flask-Babel has chosen for this request or block, None before it chose."""
+    return getattr(g.get("_flask_babel"), "babel_locale", None)
+
+
 def translations_lookup() -> Callable:
     by_locale: dict[Locale, object] = {}
 
@@ -46,8 +54,7 @@ def translations_lookup() -> Callable:
         forced = _FORCED.get()
         if forced is not None:
             return forced
-        ctx = g.get("_flask_babel")
-        locale = getattr(ctx, "babel_locale", None)
+        locale = _chosen_locale()
         if locale is None:  # the first string of a request: Flask-Babel chooses
             return get_translations()
         found = by_locale.get(locale)
@@ -81,15 +88,14 @@ def gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
+_JAPANESE = Locale.parse("ja")
+
+
 def current_locale() -> Locale:
     """The locale Flask-Babel chose for this request (or `force_locale`'s), in one lookup once
     it has been chosen; the formatting below asks for it for every figure of a page."""
-    ctx = g.get("_flask_babel")
-    locale = getattr(ctx, "babel_locale", None)
-    return locale if locale is not None else (get_locale() or _JAPANESE)
+    return _chosen_locale() or get_locale() or _JAPANESE
 
-
-_JAPANESE = Locale.parse("ja")
 
 # The figures and days of a page written in the reader's language, kept by value: a page
 # writes dozens (hourly litres, days, yen), mostly the same few hundred values over and

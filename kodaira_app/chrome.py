@@ -14,11 +14,11 @@ import re
 from urllib.parse import quote_plus
 
 from flask import current_app, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from kodaira_app.babel_cache import current_locale
 from kodaira_app.main.contact import FIELDS
 
 # What the kept HTML holds in place of the request's values ("@" stays as it is in a URL).
@@ -29,7 +29,7 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def _key(part: str) -> tuple:
-    locale = str(get_locale() or "ja")
+    locale = str(current_locale())
     if part == "header":
         return (part, locale, current_user.is_authenticated, request.endpoint)
     config = current_app.config  # the footer shows the configured office (問い合わせ先)
